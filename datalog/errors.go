@@ -1,0 +1,123 @@
+package datalog
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ParseError is one syntax or safety error in source text, at a line and a
+// column (both from 1; the column counts characters, not bytes).
+type ParseError struct {
+	Filename string
+	Line     int
+	Col      int
+	Msg      string
+	// Excerpt is the source line the error is on, for the caret display.
+	Excerpt string
+}
+
+// Error prints file:line:col: message, then the line and a caret under the
+// column.
+func (e *ParseError) Error() string {
+	var b strings.Builder
+	if e.Filename != "" {
+		b.WriteString(e.Filename)
+		b.WriteByte(':')
+	}
+	fmt.Fprintf(&b, "%d:%d: %s", e.Line, e.Col, e.Msg)
+	if e.Excerpt != "" {
+		b.WriteString("\n\t")
+		b.WriteString(e.Excerpt)
+		b.WriteString("\n\t")
+		// Keep tabs so that the caret lines up under the column.
+		n := 0
+		for _, r := range e.Excerpt {
+			if n >= e.Col-1 {
+				break
+			}
+			if r == '\t' {
+				b.WriteByte('\t')
+			} else {
+				b.WriteByte(' ')
+			}
+			n++
+		}
+		b.WriteByte('^')
+	}
+	return b.String()
+}
+
+// Is makes errors.Is(err, ErrSyntax) true for every parse error.
+func (e *ParseError) Is(target error) bool { return target == ErrSyntax }
+
+// ParseErrors is every error found in one source, in order, at most
+// [Limits.MaxParseErrors] of them.
+type ParseErrors []*ParseError
+
+func (l ParseErrors) Error() string {
+	msgs := make([]string, len(l))
+	for i, e := range l {
+		msgs[i] = e.Error()
+	}
+	return strings.Join(msgs, "\n")
+}
+
+// Unwrap returns the errors, so that errors.As finds the first *ParseError.
+func (l ParseErrors) Unwrap() []error {
+	errs := make([]error, len(l))
+	for i, e := range l {
+		errs[i] = e
+	}
+	return errs
+}
+
+// ErrSyntax is matched by every [ParseError].
+var ErrSyntax = errors.New("datalog: syntax error")
+
+// Errors of evaluation. Each aborts the evaluation it happens in: the
+// specification makes an expression that fails an error, not a false.
+var (
+	ErrInvalidType      = errors.New("datalog: invalid type")
+	ErrOverflow         = errors.New("datalog: integer overflow")
+	ErrDivideByZero     = errors.New("datalog: division by zero")
+	ErrInvalidStack     = errors.New("datalog: malformed expression")
+	ErrShadowedVariable = errors.New("datalog: closure parameter shadows a variable")
+	ErrUnknownVariable  = errors.New("datalog: unbound variable")
+	ErrUndefinedExtern  = errors.New("datalog: undefined extern function")
+	ErrExtern           = errors.New("datalog: extern function failed")
+	// ErrInvalidBlockRule is a rule whose head has a variable that no body
+	// predicate binds; a parser rejects it, a decoded token may carry it.
+	ErrInvalidBlockRule = errors.New("datalog: rule head variable not bound by its body")
+)
+
+// ErrLimit is matched by every [LimitError].
+var ErrLimit = errors.New("datalog: limit exceeded")
+
+// LimitError says which of the [Limits] was exceeded.
+type LimitError struct {
+	Limit string // the field of Limits
+	Max   int64  // its value (nanoseconds for durations)
+}
+
+func (e *LimitError) Error() string {
+	return fmt.Sprintf("datalog: limit exceeded: %s (%d)", e.Limit, e.Max)
+}
+
+func (e *LimitError) Is(target error) bool { return target == ErrLimit }
+
+// RuleError places an evaluation error: which block (or the authorizer)
+// and which rule, check or policy, with its source text.
+type RuleError struct {
+	Block  BlockID
+	What   string // "rule", "check", "policy" or "query"
+	Index  int
+	Source string
+	Err    error
+}
+
+func (e *RuleError) Error() string {
+	return fmt.Sprintf("%s %d of %s: %s: %v", e.What, e.Index, e.Block, e.Source, e.Err)
+}
+
+func (e *RuleError) Unwrap() error { return e.Err }

@@ -1,0 +1,3 @@
+module github.com/codios/codios
+
+go 1.26
