@@ -1,0 +1,623 @@
+package datalog
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"time"
+)
+
+// predKey identifies a relation: a predicate name and an arity.
+type predKey struct {
+	name  uint64
+	arity int
+}
+
+// relation holds the facts of one predicate, in insertion order, with
+// their origins. Rows are appended only between fixpoint rounds, so the
+// ranges a round reads stay fixed while it runs.
+type relation struct {
+	key     predKey
+	terms   []val // row i is terms[i*arity : (i+1)*arity]
+	origins []origin
+	seen    map[string]struct{}
+	// index[c] maps a value of column c to the rows holding it, built
+	// lazily up to indexed[c] rows.
+	index   []map[val][]int32
+	indexed []int
+	// prev and cur split the rows for semi-naive evaluation: [0, prev) is
+	// old, [prev, cur) is what the last round added.
+	prev, cur int
+	// pendingTerms and pendingOrigins are this round's new facts.
+	pendingTerms   []val
+	pendingOrigins []origin
+	keyBuf         []byte
+}
+
+func (r *relation) len() int            { return len(r.origins) }
+func (r *relation) row(i int) []val     { return r.terms[i*r.key.arity : (i+1)*r.key.arity] }
+func (r *relation) origin(i int) origin { return r.origins[i] }
+
+// rows returns the rows of [lo, hi) whose column col holds v.
+func (r *relation) rows(col int, v val, lo, hi int) []int32 {
+	if r.index == nil {
+		r.index = make([]map[val][]int32, r.key.arity)
+		r.indexed = make([]int, r.key.arity)
+	}
+	idx := r.index[col]
+	if idx == nil {
+		idx = map[val][]int32{}
+		r.index[col] = idx
+	}
+	for i := r.indexed[col]; i < r.len(); i++ {
+		x := r.terms[i*r.key.arity+col]
+		idx[x] = append(idx[x], int32(i))
+	}
+	r.indexed[col] = r.len()
+	list := idx[v]
+	// Rows are indexed in order: cut the list to [lo, hi).
+	start, end := 0, len(list)
+	for start < end && int(list[start]) < lo {
+		start++
+	}
+	for end > start && int(list[end-1]) >= hi {
+		end--
+	}
+	return list[start:end]
+}
+
+func (w *World) relation(k predKey) *relation {
+	r := w.relations[k]
+	if r == nil {
+		r = &relation{key: k, seen: map[string]struct{}{}}
+		w.relations[k] = r
+		w.relList = append(w.relList, r)
+	}
+	return r
+}
+
+// insert adds a fact unless the same fact with the same origin exists.
+// During a round (pending) it is buffered until the round ends.
+func (w *World) insert(k predKey, o origin, vals []val, pending bool) error {
+	r := w.relation(k)
+	buf := binary.LittleEndian.AppendUint64(r.keyBuf[:0], o.lo)
+	buf = binary.LittleEndian.AppendUint64(buf, o.hi)
+	for _, v := range vals {
+		buf = append(buf, byte(v.k))
+		buf = binary.LittleEndian.AppendUint64(buf, v.n)
+	}
+	r.keyBuf = buf
+	if _, ok := r.seen[string(buf)]; ok {
+		return nil
+	}
+	if w.nfacts+w.pending >= w.limits.MaxFacts {
+		return &LimitError{Limit: "MaxFacts", Max: int64(w.limits.MaxFacts)}
+	}
+	r.seen[string(buf)] = struct{}{}
+	if pending {
+		r.pendingTerms = append(r.pendingTerms, vals...)
+		r.pendingOrigins = append(r.pendingOrigins, o)
+		w.pending++
+		return nil
+	}
+	r.terms = append(r.terms, vals...)
+	r.origins = append(r.origins, o)
+	w.nfacts++
+	return nil
+}
+
+// cterm is a compiled term of a predicate: a constant or a variable slot.
+type cterm struct {
+	isVar bool
+	slot  int
+	v     val
+}
+
+type cpred struct {
+	key   predKey
+	terms []cterm
+}
+
+// cbody is a compiled query: predicates to join, expressions to test.
+type cbody struct {
+	trusted origin
+	preds   []cpred
+	exprs   [][]cop
+	nslots  int
+	// orders[j] is the join order when predicate j reads the last round's
+	// facts: j first, then the others in source order.
+	orders [][]int
+}
+
+type crule struct {
+	cbody
+	block BlockID
+	head  cpred
+}
+
+// ccheck is a compiled check or policy.
+type ccheck struct {
+	queries []*cbody
+	check   Check
+	policy  Policy
+	index   int
+}
+
+func (w *World) compileRule(r Rule, trusted origin, b BlockID) (*crule, error) {
+	c := &exprCompiler{w: w, slots: map[string]int{}, bound: map[string]bool{}, maxDepth: w.limits.MaxDepth}
+	body, err := w.compileBody(r.Body, trusted, c)
+	if err != nil {
+		return nil, err
+	}
+	head, err := w.compilePred(r.Head, c)
+	if err != nil {
+		return nil, err
+	}
+	body.nslots = c.nslots
+	return &crule{cbody: *body, block: b, head: head}, nil
+}
+
+func (w *World) compileQueries(queries []Body, blockTrust origin, b BlockID) (*ccheck, error) {
+	cc := &ccheck{}
+	for _, q := range queries {
+		c := &exprCompiler{w: w, slots: map[string]int{}, bound: map[string]bool{}, maxDepth: w.limits.MaxDepth}
+		body, err := w.compileBody(q, w.trusted(q.Scopes, blockTrust, b), c)
+		if err != nil {
+			return nil, err
+		}
+		body.nslots = c.nslots
+		cc.queries = append(cc.queries, body)
+	}
+	return cc, nil
+}
+
+func (w *World) compilePred(p Predicate, c *exprCompiler) (cpred, error) {
+	cp := cpred{key: predKey{w.in.str(p.Name), len(p.Terms)}, terms: make([]cterm, len(p.Terms))}
+	for i, t := range p.Terms {
+		switch t := t.(type) {
+		case Variable:
+			cp.terms[i] = cterm{isVar: true, slot: c.slot(string(t))}
+		case nil, Parameter:
+			return cpred{}, fmt.Errorf("%w: predicate %s holds %v", ErrInvalidType, p.Name, t)
+		default:
+			cp.terms[i] = cterm{v: w.in.intern(t)}
+		}
+	}
+	return cp, nil
+}
+
+func (w *World) compileBody(b Body, trusted origin, c *exprCompiler) (*cbody, error) {
+	cb := &cbody{trusted: trusted}
+	for _, p := range b.Predicates {
+		cp, err := w.compilePred(p, c)
+		if err != nil {
+			return nil, err
+		}
+		cb.preds = append(cb.preds, cp)
+	}
+	for name := range c.slots {
+		c.bound[name] = true
+	}
+	for _, e := range b.Expressions {
+		ops, err := c.compile(e.Ops, 0)
+		if err != nil {
+			return nil, err
+		}
+		cb.exprs = append(cb.exprs, ops)
+	}
+	cb.orders = make([][]int, len(cb.preds))
+	for j := range cb.preds {
+		order := []int{j}
+		for i := range cb.preds {
+			if i != j {
+				order = append(order, i)
+			}
+		}
+		cb.orders[j] = order
+	}
+	return cb, nil
+}
+
+// joiner enumerates the matches of one body.
+type joiner struct {
+	w       *World
+	body    *cbody
+	order   []int
+	ranges  [][2]int // per predicate of the body
+	binding []val
+	// onMatch is called for each full binding whose expressions hold (or,
+	// with rawMatches, for each full binding); it returns true to stop.
+	onMatch    func(o origin) (stop bool, err error)
+	rawMatches bool
+}
+
+func newBinding(n int) []val {
+	b := make([]val, n)
+	for i := range b {
+		b[i] = unbound
+	}
+	return b
+}
+
+// run enumerates matches; it returns true when onMatch stopped it.
+func (j *joiner) run() (bool, error) {
+	return j.match(0, origin{})
+}
+
+func (j *joiner) match(depth int, acc origin) (bool, error) {
+	if depth == len(j.order) {
+		if !j.rawMatches {
+			for _, e := range j.body.exprs {
+				ok, err := j.w.ev.evalBool(e, j.binding)
+				if err != nil || !ok {
+					return false, err
+				}
+			}
+		}
+		return j.onMatch(acc)
+	}
+	pi := j.order[depth]
+	p := &j.body.preds[pi]
+	rel := j.w.relations[p.key]
+	if rel == nil {
+		return false, nil
+	}
+	lo, hi := j.ranges[pi][0], j.ranges[pi][1]
+	if lo >= hi {
+		return false, nil
+	}
+	// Use the index of the first column whose value is known.
+	var candidates []int32
+	indexed := false
+	for c, t := range p.terms {
+		v := t.v
+		if t.isVar {
+			v = j.binding[t.slot]
+			if v.k == kindUnbound {
+				continue
+			}
+		}
+		candidates = rel.rows(c, v, lo, hi)
+		indexed = true
+		break
+	}
+	n := hi - lo
+	if indexed {
+		n = len(candidates)
+	}
+	var newly [16]int
+	for k := 0; k < n; k++ {
+		row := lo + k
+		if indexed {
+			row = int(candidates[k])
+		}
+		if err := j.w.step(); err != nil {
+			return false, err
+		}
+		o := rel.origins[row]
+		if !o.subsetOf(j.body.trusted) {
+			continue
+		}
+		vals := rel.row(row)
+		bound := newly[:0]
+		ok := true
+		for c, t := range p.terms {
+			fv := vals[c]
+			if !t.isVar {
+				if t.v != fv {
+					ok = false
+					break
+				}
+				continue
+			}
+			cur := j.binding[t.slot]
+			if cur.k == kindUnbound {
+				j.binding[t.slot] = fv
+				bound = append(bound, t.slot)
+			} else if cur != fv {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			stop, err := j.match(depth+1, acc.union(o))
+			if err != nil || stop {
+				return stop, err
+			}
+		}
+		for _, s := range bound {
+			j.binding[s] = unbound
+		}
+	}
+	return false, nil
+}
+
+// fixpoint applies the rules, semi-naively, until a round adds nothing.
+func (w *World) fixpoint() error {
+	for _, r := range w.relList {
+		r.prev, r.cur = 0, r.len()
+	}
+	for round := 0; ; round++ {
+		for _, r := range w.rules {
+			if err := w.applyRule(r, round == 0); err != nil {
+				return err
+			}
+		}
+		if w.pending == 0 {
+			return nil
+		}
+		for _, r := range w.relList {
+			r.terms = append(r.terms, r.pendingTerms...)
+			r.origins = append(r.origins, r.pendingOrigins...)
+			r.pendingTerms, r.pendingOrigins = r.pendingTerms[:0], r.pendingOrigins[:0]
+			r.prev, r.cur = r.cur, r.len()
+		}
+		w.nfacts += w.pending
+		w.pending = 0
+		w.iterations++
+		if w.iterations >= w.limits.MaxIterations {
+			return &LimitError{Limit: "MaxIterations", Max: int64(w.limits.MaxIterations)}
+		}
+		if err := w.checkTime(); err != nil {
+			return err
+		}
+	}
+}
+
+func (w *World) applyRule(r *crule, first bool) error {
+	binding := newBinding(r.nslots)
+	emit := func(o origin) (bool, error) {
+		vals := make([]val, len(r.head.terms))
+		for i, t := range r.head.terms {
+			if t.isVar {
+				vals[i] = binding[t.slot]
+				if vals[i].k == kindUnbound {
+					return false, nil
+				}
+			} else {
+				vals[i] = t.v
+			}
+		}
+		return false, w.insert(r.head.key, o.with(r.block), vals, true)
+	}
+	if len(r.preds) == 0 {
+		if !first {
+			return nil
+		}
+		j := &joiner{w: w, body: &r.cbody, binding: binding, onMatch: emit}
+		_, err := j.run()
+		return err
+	}
+	ranges := make([][2]int, len(r.preds))
+	for d := range r.preds {
+		delta := w.relations[r.preds[d].key]
+		if delta == nil || delta.prev == delta.cur {
+			continue
+		}
+		for i, p := range r.preds {
+			rel := w.relations[p.key]
+			switch {
+			case rel == nil:
+				ranges[i] = [2]int{}
+			case i < d:
+				ranges[i] = [2]int{0, rel.prev}
+			case i == d:
+				ranges[i] = [2]int{rel.prev, rel.cur}
+			default:
+				ranges[i] = [2]int{0, rel.cur}
+			}
+		}
+		j := &joiner{w: w, body: &r.cbody, order: r.orders[d], ranges: ranges, binding: binding, onMatch: emit}
+		if _, err := j.run(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fullRanges reads every fact of the body's relations.
+func (w *World) fullRanges(b *cbody) [][2]int {
+	ranges := make([][2]int, len(b.preds))
+	for i, p := range b.preds {
+		if rel := w.relations[p.key]; rel != nil {
+			ranges[i] = [2]int{0, rel.len()}
+		}
+	}
+	return ranges
+}
+
+func (w *World) fullOrder(b *cbody) []int {
+	if len(b.orders) > 0 {
+		return b.orders[0]
+	}
+	return nil
+}
+
+// exists reports whether the body matches at least once.
+func (w *World) exists(b *cbody) (bool, error) {
+	j := &joiner{w: w, body: b, order: w.fullOrder(b), ranges: w.fullRanges(b), binding: newBinding(b.nslots),
+		onMatch: func(origin) (bool, error) { return true, nil }}
+	return j.run()
+}
+
+// all reports whether the body matches and every match satisfies its
+// expressions: the semantics of check all.
+func (w *World) all(b *cbody) (bool, error) {
+	found := false
+	var j *joiner
+	j = &joiner{w: w, body: b, order: w.fullOrder(b), ranges: w.fullRanges(b), binding: newBinding(b.nslots), rawMatches: true,
+		onMatch: func(origin) (bool, error) {
+			found = true
+			for _, e := range b.exprs {
+				ok, err := w.ev.evalBool(e, j.binding)
+				if err != nil {
+					return true, err
+				}
+				if !ok {
+					found = false
+					return true, nil
+				}
+			}
+			return false, nil
+		}}
+	stopped, err := j.run()
+	if err != nil {
+		return false, err
+	}
+	if stopped {
+		return found, nil
+	}
+	return found, nil
+}
+
+// passes evaluates a check: one of its queries must succeed.
+func (w *World) passes(kind CheckKind, c *ccheck) (bool, error) {
+	for _, q := range c.queries {
+		var ok bool
+		var err error
+		switch kind {
+		case CheckAll:
+			ok, err = w.all(q)
+		case RejectIf:
+			ok, err = w.exists(q)
+			ok = !ok
+		default:
+			ok, err = w.exists(q)
+		}
+		if err != nil {
+			return false, err
+		}
+		if err := w.checkTime(); err != nil {
+			return false, err
+		}
+		if ok {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// Result is the outcome of an authorization: the policy that matched, if
+// any, and every check that failed. Deny is a result, not an error.
+type Result struct {
+	// Policy is the first policy that matched, or nil when none did.
+	Policy *MatchedPolicy
+	// FailedChecks lists the checks that failed: the authorizer's first,
+	// then each block's in order.
+	FailedChecks []FailedCheck
+}
+
+// MatchedPolicy is the policy that decided.
+type MatchedPolicy struct {
+	Index  int // among the authorizer's policies
+	Policy Policy
+}
+
+// FailedCheck is a check that did not pass.
+type FailedCheck struct {
+	Block BlockID
+	Index int // among its block's checks
+	Check Check
+}
+
+// Allowed reports whether the request is authorized: an allow policy
+// matched and every check passed.
+func (r *Result) Allowed() bool {
+	return r.Policy != nil && r.Policy.Policy.Kind == Allow && len(r.FailedChecks) == 0
+}
+
+// Authorize evaluates the world (see Run), then every check and the
+// policies, in the order of the reference implementation: the
+// authorizer's checks, the authority block's checks, the policies, then
+// the checks of the other blocks. An error is bad input or an exhausted
+// limit; a denial is a Result.
+func (w *World) Authorize(ctx context.Context) (*Result, error) {
+	if err := w.Run(ctx); err != nil {
+		return nil, err
+	}
+	res := &Result{}
+	checkBlock := func(b BlockID, checks []*ccheck) error {
+		for _, c := range checks {
+			ok, err := w.passes(c.check.Kind, c)
+			if err != nil {
+				return &RuleError{Block: b, What: "check", Index: c.index, Source: c.check.String(), Err: err}
+			}
+			if !ok {
+				res.FailedChecks = append(res.FailedChecks, FailedCheck{Block: b, Index: c.index, Check: c.check})
+			}
+		}
+		return nil
+	}
+	if err := checkBlock(AuthorizerBlock, w.checks[len(w.blocks)]); err != nil {
+		return nil, err
+	}
+	if len(w.blocks) > 0 {
+		if err := checkBlock(0, w.checks[0]); err != nil {
+			return nil, err
+		}
+	}
+	for _, p := range w.policies {
+		ok, err := w.passes(CheckIf, p)
+		if err != nil {
+			return nil, &RuleError{Block: AuthorizerBlock, What: "policy", Index: p.index, Source: p.policy.String(), Err: err}
+		}
+		if ok {
+			res.Policy = &MatchedPolicy{Index: p.index, Policy: p.policy}
+			break
+		}
+	}
+	for i := 1; i < len(w.blocks); i++ {
+		if err := checkBlock(BlockID(i), w.checks[i]); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// Query returns the facts that the rule derives from the world, as the
+// authorizer sees it: trusting the authority block and the authorizer, or
+// what the rule's trusting clause names. It runs the world first if
+// needed. Use it to ask what a token allows: right($r, $op) <- right($r, $op).
+func (w *World) Query(ctx context.Context, r Rule) ([]Fact, error) {
+	if err := w.Run(ctx); err != nil {
+		return nil, err
+	}
+	if err := checkRules([]Rule{r}, AuthorizerBlock); err != nil {
+		return nil, err
+	}
+	trust := w.trusted(w.authorizer.Scopes, defaultTrust, AuthorizerBlock)
+	cr, err := w.compileRule(r, w.trusted(r.Body.Scopes, trust, AuthorizerBlock), AuthorizerBlock)
+	if err != nil {
+		return nil, &RuleError{Block: AuthorizerBlock, What: "query", Source: r.String(), Err: err}
+	}
+	// A query runs on its own clock: the world's may be spent.
+	w.ctx = ctx
+	w.deadline = time.Now().Add(w.limits.MaxTime)
+	seen := map[string]bool{}
+	var facts []Fact
+	binding := newBinding(cr.nslots)
+	j := &joiner{w: w, body: &cr.cbody, order: w.fullOrder(&cr.cbody), ranges: w.fullRanges(&cr.cbody), binding: binding,
+		onMatch: func(origin) (bool, error) {
+			terms := make([]Term, len(cr.head.terms))
+			for i, t := range cr.head.terms {
+				v := t.v
+				if t.isVar {
+					v = binding[t.slot]
+				}
+				terms[i] = w.in.term(v)
+			}
+			f := Fact{Predicate{Name: r.Head.Name, Terms: terms}}
+			if s := f.String(); !seen[s] {
+				if len(facts) >= w.limits.MaxFacts {
+					return true, &LimitError{Limit: "MaxFacts", Max: int64(w.limits.MaxFacts)}
+				}
+				seen[s] = true
+				facts = append(facts, f)
+			}
+			return false, nil
+		}}
+	if _, err := j.run(); err != nil {
+		return nil, &RuleError{Block: AuthorizerBlock, What: "query", Source: r.String(), Err: err}
+	}
+	return facts, nil
+}

@@ -1,0 +1,199 @@
+package datalog
+
+import (
+	"encoding/binary"
+	"slices"
+)
+
+// val is an interned value: a kind and 64 bits. Integers, dates and
+// booleans are held in n; strings, byte strings and collections are
+// interned, and n is their id. Two vals are equal exactly when their values
+// are, so vals compare with == and serve as map keys.
+type val struct {
+	k Kind
+	n uint64
+}
+
+// kindUnbound marks an empty variable slot.
+const kindUnbound Kind = 255
+
+var unbound = val{k: kindUnbound}
+
+// interner owns the strings, byte strings and collections of one world.
+type interner struct {
+	strs    []string
+	strIDs  map[string]uint64
+	comps   []composite
+	compIDs map[string]uint64
+	keyBuf  []byte
+}
+
+// composite is an interned set, array or map. A set's elements are sorted
+// by (kind, n), an order that makes equal sets identical; a map's elems
+// alternate key and value, sorted by key.
+type composite struct {
+	elems []val
+}
+
+func newInterner() *interner {
+	return &interner{strIDs: map[string]uint64{}, compIDs: map[string]uint64{}}
+}
+
+func (in *interner) str(s string) uint64 {
+	if id, ok := in.strIDs[s]; ok {
+		return id
+	}
+	id := uint64(len(in.strs))
+	in.strs = append(in.strs, s)
+	in.strIDs[s] = id
+	return id
+}
+
+func compareVals(a, b val) int {
+	if a.k != b.k {
+		return int(a.k) - int(b.k)
+	}
+	switch {
+	case a.n < b.n:
+		return -1
+	case a.n > b.n:
+		return 1
+	}
+	return 0
+}
+
+// collection interns a collection of kind k. elems is owned by the
+// interner afterwards. Sets are sorted and deduplicated here.
+func (in *interner) collection(k Kind, elems []val) val {
+	switch k {
+	case KindSet:
+		slices.SortFunc(elems, compareVals)
+		elems = slices.Compact(elems)
+	case KindMap:
+		elems = sortMapElems(elems)
+	}
+	buf := append(in.keyBuf[:0], byte(k))
+	for _, e := range elems {
+		buf = append(buf, byte(e.k))
+		buf = binary.LittleEndian.AppendUint64(buf, e.n)
+	}
+	in.keyBuf = buf
+	if id, ok := in.compIDs[string(buf)]; ok {
+		return val{k, id}
+	}
+	id := uint64(len(in.comps))
+	in.comps = append(in.comps, composite{elems: elems})
+	in.compIDs[string(buf)] = id
+	return val{k, id}
+}
+
+// sortMapElems sorts key/value pairs by key, keeping the last of equal keys.
+func sortMapElems(elems []val) []val {
+	type pair struct{ k, v val }
+	pairs := make([]pair, len(elems)/2)
+	for i := range pairs {
+		pairs[i] = pair{elems[2*i], elems[2*i+1]}
+	}
+	slices.SortStableFunc(pairs, func(a, b pair) int { return compareVals(a.k, b.k) })
+	out := elems[:0]
+	for i, p := range pairs {
+		if i+1 < len(pairs) && pairs[i+1].k == p.k {
+			continue
+		}
+		out = append(out, p.k, p.v)
+	}
+	return out
+}
+
+func (in *interner) elems(v val) []val { return in.comps[v.n].elems }
+
+// intern converts a ground term to a val.
+func (in *interner) intern(t Term) val {
+	switch t := t.(type) {
+	case Integer:
+		return val{KindInteger, uint64(t)}
+	case String:
+		return val{KindString, in.str(string(t))}
+	case Date:
+		return val{KindDate, uint64(t)}
+	case Bytes:
+		return val{KindBytes, in.str(string(t))}
+	case Bool:
+		if t {
+			return val{KindBool, 1}
+		}
+		return val{KindBool, 0}
+	case Null:
+		return val{KindNull, 0}
+	case Set:
+		elems := make([]val, len(t))
+		for i, e := range t {
+			elems[i] = in.intern(e)
+		}
+		return in.collection(KindSet, elems)
+	case Array:
+		elems := make([]val, len(t))
+		for i, e := range t {
+			elems[i] = in.intern(e)
+		}
+		return in.collection(KindArray, elems)
+	case Map:
+		elems := make([]val, 0, 2*len(t))
+		for _, e := range t {
+			elems = append(elems, in.intern(e.Key), in.intern(e.Value))
+		}
+		return in.collection(KindMap, elems)
+	}
+	return unbound
+}
+
+// term converts a val back to a term, in canonical term order.
+func (in *interner) term(v val) Term {
+	switch v.k {
+	case KindInteger:
+		return Integer(int64(v.n))
+	case KindString:
+		return String(in.strs[v.n])
+	case KindDate:
+		return Date(v.n)
+	case KindBytes:
+		return Bytes(in.strs[v.n])
+	case KindBool:
+		return Bool(v.n == 1)
+	case KindNull:
+		return Null{}
+	case KindSet:
+		es := in.elems(v)
+		ts := make([]Term, len(es))
+		for i, e := range es {
+			ts[i] = in.term(e)
+		}
+		return NewSet(ts...)
+	case KindArray:
+		es := in.elems(v)
+		ts := make(Array, len(es))
+		for i, e := range es {
+			ts[i] = in.term(e)
+		}
+		return ts
+	case KindMap:
+		es := in.elems(v)
+		entries := make([]MapEntry, len(es)/2)
+		for i := range entries {
+			entries[i] = MapEntry{Key: in.term(es[2*i]), Value: in.term(es[2*i+1])}
+		}
+		return NewMap(entries...)
+	}
+	return nil
+}
+
+// size is a value's cost against Limits.MaxValueBytes.
+func (in *interner) size(v val) int {
+	switch v.k {
+	case KindString, KindBytes:
+		return len(in.strs[v.n])
+	case KindSet, KindArray, KindMap:
+		return 8 * len(in.elems(v))
+	}
+	return 8
+}
