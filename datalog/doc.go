@@ -1,0 +1,86 @@
+// Package datalog is the policy language of Codios: Biscuit Datalog, as
+// version 3.3 of the Biscuit specification defines it, complete. It parses
+// source text, prints it back in canonical form, and evaluates programs
+// with exact scopes and bounded resources. It knows nothing of tokens:
+// package token signs and carries what this package evaluates.
+//
+// # The language
+//
+// A program is a list of statements, each ended by ';':
+//
+//	right("/tmp/file1", "read");                       // a fact
+//	can($r) <- right($r, $op), operation($op);         // a rule
+//	check if time($t), $t < 2030-01-01T00:00:00Z;      // a check
+//	allow if can($r), resource($r);                    // a policy (authorizer only)
+//
+// Values are integers (64-bit, overflow is an error), strings, dates (RFC
+// 3339, seconds), byte strings (hex:0a1b), booleans, null, sets ({1, 2};
+// the empty set is {,}), arrays ([1, "a"]) and maps ({"a": 1}; the empty
+// map is {}). Expressions have the operators and methods of the
+// specification: arithmetic, comparisons, strict (===, !==) and lenient
+// (==, !=) equality, lazy && and ||, bitwise & | ^, !, and the methods
+// starts_with, ends_with, matches, contains, length, intersection, union,
+// get, all, any, type and try_or, and extern::name calls to functions the
+// host provides. Checks are "check if" (one query matches), "check all"
+// (every match satisfies the expressions) or "reject if" (no query
+// matches); "or" separates alternative queries. A {name} in the source is
+// a parameter: [ParseOptions.Params] binds it to a value, and an unbound
+// or unused parameter is an error. Comments are // to the end of the line
+// and /* ... */.
+//
+// # Parsing and printing
+//
+// [ParseBlock] and [ParseAuthorizer] read whole sources; [ParseFact],
+// [ParseRule], [ParseCheck], [ParsePolicy] and [ParseTerm] read one
+// element. The parser is a hand-written scanner and recursive descent with
+// the precedence levels of the reference implementation. Errors are
+// [ParseErrors]: each a [ParseError] with line, column and a caret
+// excerpt; a parse reports several, up to [Limits.MaxParseErrors]. Every
+// rule must be safe: each variable of its head and of its expressions is
+// bound by a predicate of its body.
+//
+// Expressions are kept as the opcodes of the specification's stack
+// machine, the form tokens carry on the wire. The String methods print
+// the canonical form of the reference implementation, character for
+// character, so that a block reads the same whichever implementation
+// prints it; parsing that text gives back the same program.
+//
+// # Evaluation and the trust model of scopes
+//
+// A [World] holds the blocks of a token, in order, and an authorizer.
+// Every fact carries its origin: the set of blocks it was derived from (a
+// given fact, its own block; a derived fact, the union of the origins of
+// the facts it came from and the block of its rule). A rule, check or
+// policy only sees facts whose origin lies within the blocks it trusts. By
+// default a block trusts itself, the authority block (block 0) and the
+// authorizer; the authorizer trusts itself and the authority block. So an
+// attenuation block can restrict the token, but facts it adds can never
+// satisfy the authority's or the authorizer's rules: it cannot widen what
+// the token allows. A "trusting" clause changes this for a rule, check or
+// policy, or for a whole block: "authority", "previous" (every earlier
+// block; meaningless in the authorizer) or a public key (the third-party
+// blocks that key signed). The current block and the authorizer are always
+// trusted.
+//
+// Evaluation derives facts semi-naively until nothing new follows, then
+// runs the checks and the policies in the reference's order: the
+// authorizer's checks, the authority block's, the policies (the first that
+// matches decides), then the other blocks' checks. [World.Authorize]
+// returns a [Result]: the matched policy and every failed check. Deny is a
+// result, not an error; an error means bad input or an exhausted limit.
+// An expression that fails (a type mismatch under ===, an overflow) aborts
+// the evaluation with an error, as the specification requires.
+// [World.Query] asks what a rule derives, to answer "what may this token
+// do?"; [World.Facts] dumps every fact with its origin.
+//
+// # Limits
+//
+// Source text, tokens and requests are untrusted. [Limits] bounds the
+// source size, the nesting of expressions and collections, the number of
+// parse errors, the facts a world holds, the rounds of the fixpoint, the
+// evaluation time, the size of a regular expression (compiled by Go's
+// regexp, linear in time) and the values that expressions compute. The
+// limits are checked synchronously inside the loops, together with the
+// [context.Context] given to [World.Run]; no goroutine is started, so
+// nothing runs on after a limit fires. Exceeding one is a [*LimitError].
+package datalog
