@@ -180,6 +180,9 @@ func (w *World) compilePred(p Predicate, c *exprCompiler) (cpred, error) {
 		case nil, Parameter:
 			return cpred{}, fmt.Errorf("%w: predicate %s holds %v", ErrInvalidType, p.Name, t)
 		default:
+			if msg := checkGround(t, w.limits.MaxDepth); msg != "" {
+				return cpred{}, fmt.Errorf("%w: predicate %s: %s", ErrInvalidType, p.Name, msg)
+			}
 			cp.terms[i] = cterm{v: w.in.intern(t)}
 		}
 	}

@@ -79,8 +79,8 @@ func (c *exprCompiler) compile(ops []Op, depth int) ([]cop, error) {
 				out = append(out, cop{kind: copVar, slot: c.slot(string(v))})
 				continue
 			}
-			if op.Term == nil || op.Term.Kind() == KindParameter {
-				return nil, fmt.Errorf("%w: expression holds %v", ErrInvalidStack, op.Term)
+			if op.Term == nil || op.Term.Kind() == KindParameter || checkGround(op.Term, c.maxDepth) != "" {
+				return nil, fmt.Errorf("%w: expression holds %v", ErrInvalidType, op.Term)
 			}
 			out = append(out, cop{kind: copValue, v: c.w.in.intern(op.Term)})
 		case Unary:

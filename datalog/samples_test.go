@@ -7,6 +7,8 @@ import (
 	"github.com/codios/codios/internal/samples"
 )
 
+func loadSamplesFile() (*samples.File, string, error) { return samples.Load() }
+
 func loadSamples(t testing.TB) *samples.File {
 	t.Helper()
 	f, _, err := samples.Load()

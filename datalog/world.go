@@ -301,7 +301,7 @@ func (w *World) loadProgram(p *Program, b BlockID, checks *[]*ccheck) error {
 	for i, f := range p.Facts {
 		vals := make([]val, len(f.Terms))
 		for j, t := range f.Terms {
-			if t == nil || t.Kind() == KindVariable || t.Kind() == KindParameter {
+			if t == nil || t.Kind() == KindVariable || t.Kind() == KindParameter || checkGround(t, w.limits.MaxDepth) != "" {
 				return &RuleError{Block: b, What: "fact", Index: i, Source: f.String(), Err: fmt.Errorf("%w: a fact holds values only", ErrInvalidType)}
 			}
 			vals[j] = w.in.intern(t)

@@ -1,0 +1,69 @@
+package datalog
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+// FuzzEvaluate parses a token block and an authorizer and evaluates them
+// under tight limits: whatever the input, the result is a decision or a
+// typed error, never a panic or a hang.
+func FuzzEvaluate(f *testing.F) {
+	if s, _, err := loadSamplesFile(); err == nil {
+		for _, tc := range s.TestCases {
+			for name, v := range tc.Validations {
+				_ = name
+				f.Add(tc.Token[0].Code, v.AuthorizerCode)
+			}
+		}
+	}
+	f.Add(`right("a"); r($x) <- right($x), $x.length() > 0;`, `resource("a"); allow if r($x), resource($x);`)
+	f.Add(`edge(1, 2); edge(2, 3); p($x, $y) <- edge($x, $y); p($x, $z) <- p($x, $y), edge($y, $z);`, `check all p($x, $y), $x < $y; deny if p(3, 1); allow if true;`)
+	f.Add(`check if [1, 2].any($x -> {$x}.contains(2));`, `allow if true;`)
+	f.Fuzz(func(t *testing.T, block, authorizer string) {
+		b, err := ParseBlock(block, nil)
+		if err != nil {
+			return
+		}
+		a, err := ParseAuthorizer(authorizer, nil)
+		if err != nil {
+			return
+		}
+		w := NewWorld(&Options{Limits: Limits{MaxTime: 20 * time.Millisecond, MaxFacts: 2000}, Externs: testExterns})
+		if _, err := w.AddBlock(b, nil); err != nil {
+			t.Fatalf("a parsed block was refused: %v", err)
+		}
+		if err := w.AddAuthorizer(a); err != nil {
+			t.Fatalf("a parsed authorizer was refused: %v", err)
+		}
+		res, err := w.Authorize(context.Background())
+		if err != nil {
+			if !isEvaluationError(err) {
+				t.Fatalf("untyped error: %v", err)
+			}
+			return
+		}
+		for _, c := range res.FailedChecks {
+			_ = c.Check.String()
+		}
+		for _, g := range w.Facts() {
+			for _, f := range g.Facts {
+				if _, err := ParseFact(f.String(), nil); err != nil {
+					t.Fatalf("derived fact %s does not parse back: %v", f, err)
+				}
+			}
+		}
+	})
+}
+
+func isEvaluationError(err error) bool {
+	for _, e := range []error{ErrLimit, ErrInvalidType, ErrOverflow, ErrDivideByZero, ErrInvalidStack,
+		ErrShadowedVariable, ErrUnknownVariable, ErrUndefinedExtern, ErrExtern, ErrInvalidBlockRule} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
