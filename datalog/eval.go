@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"sort"
 	"time"
 )
 
@@ -56,13 +57,8 @@ func (r *relation) rows(col int, v val, lo, hi int) []int32 {
 	r.indexed[col] = r.len()
 	list := idx[v]
 	// Rows are indexed in order: cut the list to [lo, hi).
-	start, end := 0, len(list)
-	for start < end && int(list[start]) < lo {
-		start++
-	}
-	for end > start && int(list[end-1]) >= hi {
-		end--
-	}
+	start := sort.Search(len(list), func(i int) bool { return int(list[i]) >= lo })
+	end := sort.Search(len(list), func(i int) bool { return int(list[i]) >= hi })
 	return list[start:end]
 }
 
@@ -369,8 +365,9 @@ func (w *World) fixpoint() error {
 
 func (w *World) applyRule(r *crule, first bool) error {
 	binding := newBinding(r.nslots)
+	// insert copies the values, so one scratch slice serves every match.
+	vals := make([]val, len(r.head.terms))
 	emit := func(o origin) (bool, error) {
-		vals := make([]val, len(r.head.terms))
 		for i, t := range r.head.terms {
 			if t.isVar {
 				vals[i] = binding[t.slot]
@@ -463,12 +460,8 @@ func (w *World) all(b *cbody) (bool, error) {
 			}
 			return false, nil
 		}}
-	stopped, err := j.run()
-	if err != nil {
+	if _, err := j.run(); err != nil {
 		return false, err
-	}
-	if stopped {
-		return found, nil
 	}
 	return found, nil
 }
