@@ -1,0 +1,663 @@
+package datalog
+
+import (
+	"encoding/hex"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+// Helpers that spell expected ASTs tersely.
+
+func astPred(name string, terms ...Term) Predicate { return Predicate{Name: name, Terms: terms} }
+
+func opVal(t Term) Op                         { return Value{Term: t} }
+func opInt(n int64) Op                        { return Value{Term: Integer(n)} }
+func opStr(s string) Op                       { return Value{Term: String(s)} }
+func opVar(name string) Op                    { return Value{Term: Variable(name)} }
+func opBool(b bool) Op                        { return Value{Term: Bool(b)} }
+func opBin(op BinaryOp) Op                    { return Binary{Op: op} }
+func opUn(op UnaryOp) Op                      { return Unary{Op: op} }
+func opClosure(params []string, ops ...Op) Op { return Closure{Params: params, Ops: ops} }
+func astExpr(ops ...Op) Expression            { return Expression{Ops: ops} }
+func astDate(y int, mo time.Month, d, h, mi, s int) Date {
+	return Date(time.Date(y, mo, d, h, mi, s, 0, time.UTC).Unix())
+}
+
+// astKey decodes a hex public key for an expected scope.
+func astKey(alg Algorithm, hexKey string) PublicKey {
+	k, err := hex.DecodeString(hexKey)
+	if err != nil {
+		panic(err)
+	}
+	return PublicKey{Algorithm: alg, Key: k}
+}
+
+const (
+	ed25519Hex   = "acdd6d5b53bfee478bf689f8e012fe7988bf755e3d7c5152947abc149bc20189"
+	secp256r1Hex = "025e918fd4463832aea2823dfd9716a36b4d9b1377bd53dd82ddf4c0bc75ed6bbf"
+)
+
+// astCmp compares ASTs: empty and nil slices are the same, since the
+// parser's choice between them means nothing.
+var astCmp = []cmp.Option{cmpopts.EquateEmpty()}
+
+var epoch2019 = astDate(2019, 12, 4, 9, 46, 41)
+
+// parseTermTests are terms of every kind and their ASTs. TestRoundTrip
+// prints and parses them again.
+var parseTermTests = []struct {
+	src  string
+	want Term
+}{
+	// Integers, with the whole 64-bit range.
+	{"0", Integer(0)},
+	{"42", Integer(42)},
+	{"007", Integer(7)},
+	{"-1", Integer(-1)},
+	{"9223372036854775807", Integer(math.MaxInt64)},
+	{"-9223372036854775808", Integer(math.MinInt64)},
+
+	// Strings and their escapes.
+	{`""`, String("")},
+	{`"hello"`, String("hello")},
+	{`"a\"b"`, String(`a"b`)},
+	{`"a\\b"`, String(`a\b`)},
+	{`"a\nb"`, String("a\nb")},
+	{`"\\\"\n"`, String("\\\"\n")},
+	{`"tab\there"`, String("tab\there")},
+	{"\"raw\nnewline\"", String("raw\nnewline")},
+	{`"été 🎉 {p} $x // not a comment"`, String("été 🎉 {p} $x // not a comment")},
+
+	// Dates: RFC 3339, any offset, converted to seconds since the epoch
+	// in UTC; a fraction of a second is dropped.
+	{"1970-01-01T00:00:00Z", Date(0)},
+	{"2019-12-04T09:46:41Z", epoch2019},
+	{"2019-12-04T10:46:41+01:00", epoch2019},
+	{"2019-12-04T04:16:41-05:30", epoch2019},
+	{"2019-12-05T09:16:41+23:30", epoch2019},
+	{"2019-12-04t09:46:41z", epoch2019},
+	{"2019-12-04T09:46:41.999999Z", epoch2019},
+	{"1970-01-01T01:00:00+01:00", Date(0)},
+	{"9999-12-31T23:59:59Z", Date(253402300799)},
+
+	// Byte strings.
+	{"hex:", Bytes{}},
+	{"hex:00ff", Bytes{0x00, 0xff}},
+	{"hex:DEADbeef", Bytes{0xde, 0xad, 0xbe, 0xef}},
+
+	{"true", Bool(true)},
+	{"false", Bool(false)},
+	{"null", Null{}},
+
+	// Sets: deduplicated and in canonical order.
+	{"{,}", Set{}},
+	{"{3, 1, 2, 1}", Set{Integer(1), Integer(2), Integer(3)}},
+	{`{"b", "a", "b"}`, Set{String("a"), String("b")}},
+	{"{2020-01-01T00:00:00Z, 1970-01-01T00:00:00Z}", Set{Date(0), astDate(2020, 1, 1, 0, 0, 0)}},
+	{"{hex:02, hex:01}", Set{Bytes{1}, Bytes{2}}},
+	{"{false, true, false}", Set{Bool(false), Bool(true)}},
+	{`{{"a": 1}, {}}`, Set{Map{}, Map{{String("a"), Integer(1)}}}},
+	{"{[2], [1]}", Set{Array{Integer(1)}, Array{Integer(2)}}},
+	{"{ -1 , /* c */ 1 }", Set{Integer(-1), Integer(1)}},
+
+	// Arrays keep order and duplicates, and nest.
+	{"[]", Array{}},
+	{"[2, 1, 2]", Array{Integer(2), Integer(1), Integer(2)}},
+	{`[1, "a", null, [true, []], {,}, {}]`, Array{Integer(1), String("a"), Null{}, Array{Bool(true), Array{}}, Set{}, Map{}}},
+	{"[[[[0]]]]", Array{Array{Array{Array{Integer(0)}}}}},
+
+	// Maps: string or integer keys, ordered by key (integers first),
+	// the last of repeated keys wins.
+	{"{}", Map{}},
+	{`{"b": 1, "a": [2], 3: {"x": null}, -1: {,}}`, Map{
+		{Integer(-1), Set{}},
+		{Integer(3), Map{{String("x"), Null{}}}},
+		{String("a"), Array{Integer(2)}},
+		{String("b"), Integer(1)},
+	}},
+	{`{"a": 1, "a": 2}`, Map{{String("a"), Integer(2)}}},
+	{`{"m": {"m": {"m": {}}}}`, Map{{String("m"), Map{{String("m"), Map{{String("m"), Map{}}}}}}}},
+}
+
+func TestParseTerm(t *testing.T) {
+	for _, tc := range parseTermTests {
+		t.Run(tc.src, func(t *testing.T) {
+			got, err := ParseTerm(tc.src, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got, astCmp...); diff != "" {
+				t.Errorf("ParseTerm(%q) mismatch (-want +got):\n%s", tc.src, diff)
+			}
+		})
+	}
+}
+
+// exprOps parses src as the expression of a check whose predicate binds $a,
+// $b and $c, and returns its opcodes.
+func exprOps(t *testing.T, src string) []Op {
+	t.Helper()
+	c, err := ParseCheck("check if v($a, $b, $c), "+src, nil)
+	if err != nil {
+		t.Fatalf("parsing %q: %v", src, err)
+	}
+	if len(c.Queries) != 1 || len(c.Queries[0].Expressions) != 1 {
+		t.Fatalf("parsing %q: want one query with one expression, got %v", src, c)
+	}
+	return c.Queries[0].Expressions[0].Ops
+}
+
+// parseExpressionTests are expressions with every operator and method and
+// their opcodes. TestRoundTrip prints and parses them again.
+var parseExpressionTests = []struct {
+	src  string
+	want []Op
+}{
+	{"true", []Op{opBool(true)}},
+	{"$a", []Op{opVar("a")}},
+	{"-3", []Op{opInt(-3)}},
+
+	// Every comparison.
+	{"$a < 1", []Op{opVar("a"), opInt(1), opBin(LessThan)}},
+	{"$a > 1", []Op{opVar("a"), opInt(1), opBin(GreaterThan)}},
+	{"$a <= 1", []Op{opVar("a"), opInt(1), opBin(LessOrEqual)}},
+	{"$a >= -1234", []Op{opVar("a"), opInt(-1234), opBin(GreaterOrEqual)}},
+	{"$a === 1", []Op{opVar("a"), opInt(1), opBin(StrictEqual)}},
+	{"$a !== 1", []Op{opVar("a"), opInt(1), opBin(StrictNotEqual)}},
+	{"$a == 1", []Op{opVar("a"), opInt(1), opBin(LenientEqual)}},
+	{"$a != 1", []Op{opVar("a"), opInt(1), opBin(LenientNotEqual)}},
+	{"$a <= 2030-12-31T12:59:59+00:00", []Op{opVar("a"), opVal(Date(1924952399)), opBin(LessOrEqual)}},
+
+	// Every arithmetic and bitwise operator.
+	{"1 + 2", []Op{opInt(1), opInt(2), opBin(Add)}},
+	{"1 - 2", []Op{opInt(1), opInt(2), opBin(Sub)}},
+	{"1-2", []Op{opInt(1), opInt(2), opBin(Sub)}},
+	{"1 -2", []Op{opInt(1), opInt(2), opBin(Sub)}},
+	{"1 - -2", []Op{opInt(1), opInt(-2), opBin(Sub)}},
+	{"1 * -9223372036854775808", []Op{opInt(1), opInt(math.MinInt64), opBin(Mul)}},
+	{"1 / 2", []Op{opInt(1), opInt(2), opBin(Div)}},
+	{"1 & 2", []Op{opInt(1), opInt(2), opBin(BitwiseAnd)}},
+	{"1 | 2", []Op{opInt(1), opInt(2), opBin(BitwiseOr)}},
+	{"1 ^ 2", []Op{opInt(1), opInt(2), opBin(BitwiseXor)}},
+	{`"a" + "b"`, []Op{opStr("a"), opStr("b"), opBin(Add)}},
+
+	// Lazy operators put their right operand in a closure.
+	{"true && false", []Op{opBool(true), opClosure(nil, opBool(false)), opBin(LazyAnd)}},
+	{"true || false", []Op{opBool(true), opClosure(nil, opBool(false)), opBin(LazyOr)}},
+
+	// Left associativity.
+	{"1 - 2 - 3", []Op{opInt(1), opInt(2), opBin(Sub), opInt(3), opBin(Sub)}},
+	{"8 / 4 / 2", []Op{opInt(8), opInt(4), opBin(Div), opInt(2), opBin(Div)}},
+	{"1 + 2 - 3", []Op{opInt(1), opInt(2), opBin(Add), opInt(3), opBin(Sub)}},
+	{"1 ^ 2 ^ 3", []Op{opInt(1), opInt(2), opBin(BitwiseXor), opInt(3), opBin(BitwiseXor)}},
+	{"true || false || true", []Op{
+		opBool(true), opClosure(nil, opBool(false)), opBin(LazyOr),
+		opClosure(nil, opBool(true)), opBin(LazyOr),
+	}},
+	{"true && false && true", []Op{
+		opBool(true), opClosure(nil, opBool(false)), opBin(LazyAnd),
+		opClosure(nil, opBool(true)), opBin(LazyAnd),
+	}},
+
+	// Precedence, loosest first: || && comparisons ^ | & +- */ ! methods.
+	{"true || false && true", []Op{
+		opBool(true),
+		opClosure(nil, opBool(false), opClosure(nil, opBool(true)), opBin(LazyAnd)),
+		opBin(LazyOr),
+	}},
+	{"true && false || true", []Op{
+		opBool(true), opClosure(nil, opBool(false)), opBin(LazyAnd),
+		opClosure(nil, opBool(true)), opBin(LazyOr),
+	}},
+	{"1 < 2 && 3 > 4", []Op{
+		opInt(1), opInt(2), opBin(LessThan),
+		opClosure(nil, opInt(3), opInt(4), opBin(GreaterThan)), opBin(LazyAnd),
+	}},
+	{"1 ^ 2 < 3 ^ 4", []Op{
+		opInt(1), opInt(2), opBin(BitwiseXor), opInt(3), opInt(4), opBin(BitwiseXor), opBin(LessThan),
+	}},
+	{"1 | 2 ^ 3 | 4", []Op{
+		opInt(1), opInt(2), opBin(BitwiseOr), opInt(3), opInt(4), opBin(BitwiseOr), opBin(BitwiseXor),
+	}},
+	{"1 ^ 2 | 3", []Op{opInt(1), opInt(2), opInt(3), opBin(BitwiseOr), opBin(BitwiseXor)}},
+	{"1 & 2 | 3 & 4", []Op{
+		opInt(1), opInt(2), opBin(BitwiseAnd), opInt(3), opInt(4), opBin(BitwiseAnd), opBin(BitwiseOr),
+	}},
+	{"1 + 2 & 3 + 4", []Op{
+		opInt(1), opInt(2), opBin(Add), opInt(3), opInt(4), opBin(Add), opBin(BitwiseAnd),
+	}},
+	{"1 + 2 * 3", []Op{opInt(1), opInt(2), opInt(3), opBin(Mul), opBin(Add)}},
+	{"1 * 2 + 3", []Op{opInt(1), opInt(2), opBin(Mul), opInt(3), opBin(Add)}},
+	{"1 - 6 / 3", []Op{opInt(1), opInt(6), opInt(3), opBin(Div), opBin(Sub)}},
+	{"1 + 2 == 3", []Op{opInt(1), opInt(2), opBin(Add), opInt(3), opBin(LenientEqual)}},
+	{"$a.length() * 2", []Op{opVar("a"), opUn(Length), opInt(2), opBin(Mul)}},
+	{"2 * $a.length()", []Op{opInt(2), opVar("a"), opUn(Length), opBin(Mul)}},
+
+	// The operand of ! is an additive expression, as in the reference.
+	{"!true", []Op{opBool(true), opUn(Negate)}},
+	{"!!true", []Op{opBool(true), opUn(Negate), opUn(Negate)}},
+	{"!$a + 1", []Op{opVar("a"), opInt(1), opBin(Add), opUn(Negate)}},
+	{"!$a * 2 - 1", []Op{opVar("a"), opInt(2), opBin(Mul), opInt(1), opBin(Sub), opUn(Negate)}},
+	{"!$a & 1", []Op{opVar("a"), opUn(Negate), opInt(1), opBin(BitwiseAnd)}},
+	{"!$a == 1", []Op{opVar("a"), opUn(Negate), opInt(1), opBin(LenientEqual)}},
+	{"!true && false", []Op{opBool(true), opUn(Negate), opClosure(nil, opBool(false)), opBin(LazyAnd)}},
+	{"1 + !2 + 3", []Op{opInt(1), opInt(2), opInt(3), opBin(Add), opUn(Negate), opBin(Add)}},
+	{"2 * !$a", []Op{opInt(2), opVar("a"), opUn(Negate), opBin(Mul)}},
+	{"!$a.contains(1)", []Op{opVar("a"), opInt(1), opBin(Contains), opUn(Negate)}},
+	{"!(1 < 2)", []Op{opInt(1), opInt(2), opBin(LessThan), opUn(Parens), opUn(Negate)}},
+
+	// Parentheses are kept as an opcode.
+	{"(1)", []Op{opInt(1), opUn(Parens)}},
+	{"((1))", []Op{opInt(1), opUn(Parens), opUn(Parens)}},
+	{"(1 + 2) * 3", []Op{opInt(1), opInt(2), opBin(Add), opUn(Parens), opInt(3), opBin(Mul)}},
+	{"(1 < 2) == true", []Op{opInt(1), opInt(2), opBin(LessThan), opUn(Parens), opBool(true), opBin(LenientEqual)}},
+	{"( 1 /* c */ + 2 )", []Op{opInt(1), opInt(2), opBin(Add), opUn(Parens)}},
+
+	// Every method.
+	{`$a.contains("x")`, []Op{opVar("a"), opStr("x"), opBin(Contains)}},
+	{`$a.starts_with("x")`, []Op{opVar("a"), opStr("x"), opBin(Prefix)}},
+	{`$a.ends_with("x")`, []Op{opVar("a"), opStr("x"), opBin(Suffix)}},
+	{`$a.matches("^x+$")`, []Op{opVar("a"), opStr("^x+$"), opBin(Regex)}},
+	{"$a.intersection({1})", []Op{opVar("a"), opVal(Set{Integer(1)}), opBin(Intersection)}},
+	{"$a.union({1})", []Op{opVar("a"), opVal(Set{Integer(1)}), opBin(Union)}},
+	{"$a.get(0)", []Op{opVar("a"), opInt(0), opBin(Get)}},
+	{`$a.get("k")`, []Op{opVar("a"), opStr("k"), opBin(Get)}},
+	{"$a.length()", []Op{opVar("a"), opUn(Length)}},
+	{"$a.type()", []Op{opVar("a"), opUn(TypeOf)}},
+	{"$a.length( )", []Op{opVar("a"), opUn(Length)}},
+	{"$a.contains($b + 1)", []Op{opVar("a"), opVar("b"), opInt(1), opBin(Add), opBin(Contains)}},
+	{"$a.contains(1 < 2 || false)", []Op{
+		opVar("a"), opInt(1), opInt(2), opBin(LessThan), opClosure(nil, opBool(false)), opBin(LazyOr), opBin(Contains),
+	}},
+	{"[1, 2].contains($a)", []Op{opVal(Array{Integer(1), Integer(2)}), opVar("a"), opBin(Contains)}},
+	{`{"k": 1}.get("k")`, []Op{opVal(Map{{String("k"), Integer(1)}}), opStr("k"), opBin(Get)}},
+	{"{,}.length()", []Op{opVal(Set{}), opUn(Length)}},
+	{"{}.length()", []Op{opVal(Map{}), opUn(Length)}},
+	{"-1.type()", []Op{opInt(-1), opUn(TypeOf)}},
+	{`"a".length().type()`, []Op{opStr("a"), opUn(Length), opUn(TypeOf)}},
+	{"(1 + 2).type()", []Op{opInt(1), opInt(2), opBin(Add), opUn(Parens), opUn(TypeOf)}},
+
+	// Chained calls apply left to right.
+	{"{1}.intersection({2}).contains(3)", []Op{
+		opVal(Set{Integer(1)}), opVal(Set{Integer(2)}), opBin(Intersection), opInt(3), opBin(Contains),
+	}},
+	{"{1}.intersection({2}).length().union({3})", []Op{
+		opVal(Set{Integer(1)}), opVal(Set{Integer(2)}), opBin(Intersection), opUn(Length),
+		opVal(Set{Integer(3)}), opBin(Union),
+	}},
+
+	// all and any take a closure of one parameter; closures nest and see
+	// the parameters of the closures around them.
+	{"$a.all($p -> $p > 1)", []Op{
+		opVar("a"), opClosure([]string{"p"}, opVar("p"), opInt(1), opBin(GreaterThan)), opBin(All),
+	}},
+	{"$a.any($p -> $p == $b)", []Op{
+		opVar("a"), opClosure([]string{"p"}, opVar("p"), opVar("b"), opBin(LenientEqual)), opBin(Any),
+	}},
+	{"$a.all($p -> $b.any($q -> $p == $q))", []Op{
+		opVar("a"),
+		opClosure([]string{"p"},
+			opVar("b"),
+			opClosure([]string{"q"}, opVar("p"), opVar("q"), opBin(LenientEqual)),
+			opBin(Any)),
+		opBin(All),
+	}},
+	{"[1].any($p -> $p > 0 && $p < 2)", []Op{
+		opVal(Array{Integer(1)}),
+		opClosure([]string{"p"},
+			opVar("p"), opInt(0), opBin(GreaterThan),
+			opClosure(nil, opVar("p"), opInt(2), opBin(LessThan)), opBin(LazyAnd)),
+		opBin(Any),
+	}},
+
+	// try_or wraps its receiver, the whole chain before it, in a closure.
+	{"true.length().try_or(false)", []Op{
+		opClosure(nil, opBool(true), opUn(Length)), opBool(false), opBin(TryOr),
+	}},
+	{"$a.get(0).try_or(1) + 1", []Op{
+		opClosure(nil, opVar("a"), opInt(0), opBin(Get)), opInt(1), opBin(TryOr), opInt(1), opBin(Add),
+	}},
+	{"(1 / 0).try_or(0).type()", []Op{
+		opClosure(nil, opInt(1), opInt(0), opBin(Div), opUn(Parens)), opInt(0), opBin(TryOr), opUn(TypeOf),
+	}},
+
+	// Extern functions take no argument or one.
+	{"2.extern::toto()", []Op{opInt(2), Unary{Op: UnaryExtern, Extern: "toto"}}},
+	{"2.extern::toto(3)", []Op{opInt(2), opInt(3), Binary{Op: BinaryExtern, Extern: "toto"}}},
+	{"$a.extern::f_1($b + 1).length()", []Op{
+		opVar("a"), opVar("b"), opInt(1), opBin(Add), Binary{Op: BinaryExtern, Extern: "f_1"}, opUn(Length),
+	}},
+}
+
+func TestParseExpression(t *testing.T) {
+	for _, tc := range parseExpressionTests {
+		t.Run(tc.src, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, exprOps(t, tc.src), astCmp...); diff != "" {
+				t.Errorf("%q mismatch (-want +got):\n%s", tc.src, diff)
+			}
+		})
+	}
+}
+
+func TestParseStatements(t *testing.T) {
+	edKey := astKey(Ed25519, ed25519Hex)
+	p256Key := astKey(Secp256r1, secp256r1Hex)
+	t.Run("fact", func(t *testing.T) {
+		for src, want := range map[string]Fact{
+			`right("file1", "read")`:           {astPred("right", String("file1"), String("read"))},
+			`right("file1", "read");`:          {astPred("right", String("file1"), String("read"))},
+			"  f( 1 ,\n[2] ) // trailing":      {astPred("f", Integer(1), Array{Integer(2)})},
+			"é:x_1(null)":                      {astPred("é:x_1", Null{})},
+			"null(true)":                       {astPred("null", Bool(true))},
+			"check(1)":                         {astPred("check", Integer(1))},
+			"f(2019-12-04T09:46:41+00:00, {})": {astPred("f", astDate(2019, 12, 4, 9, 46, 41), Map{})},
+		} {
+			got, err := ParseFact(src, nil)
+			if err != nil {
+				t.Errorf("ParseFact(%q): %v", src, err)
+				continue
+			}
+			if diff := cmp.Diff(want, got, astCmp...); diff != "" {
+				t.Errorf("ParseFact(%q) mismatch (-want +got):\n%s", src, diff)
+			}
+		}
+	})
+	t.Run("rule", func(t *testing.T) {
+		for src, want := range map[string]Rule{
+			`right($0, "read") <- resource($0), owner($1, $0)`: {
+				Head: astPred("right", Variable("0"), String("read")),
+				Body: Body{Predicates: []Predicate{
+					astPred("resource", Variable("0")), astPred("owner", Variable("1"), Variable("0")),
+				}},
+			},
+			// Expressions and predicates may interleave; the AST keeps each
+			// kind in order.
+			"valid($d) <- $d > 0, time($d), $d < 9, ok(true)": {
+				Head: astPred("valid", Variable("d")),
+				Body: Body{
+					Predicates: []Predicate{astPred("time", Variable("d")), astPred("ok", Bool(true))},
+					Expressions: []Expression{
+						astExpr(opVar("d"), opInt(0), opBin(GreaterThan)),
+						astExpr(opVar("d"), opInt(9), opBin(LessThan)),
+					},
+				},
+			},
+			"ok(1) <- true": {
+				Head: astPred("ok", Integer(1)),
+				Body: Body{Expressions: []Expression{astExpr(opBool(true))}},
+			},
+			"g() <- f()": {Head: astPred("g"), Body: Body{Predicates: []Predicate{astPred("f")}}},
+			"a($x) <- b($x) trusting authority, previous, ed25519/" + ed25519Hex + ", secp256r1/" + secp256r1Hex: {
+				Head: astPred("a", Variable("x")),
+				Body: Body{
+					Predicates: []Predicate{astPred("b", Variable("x"))},
+					Scopes: []Scope{
+						{Kind: ScopeAuthority}, {Kind: ScopePrevious},
+						{Kind: ScopePublicKey, PublicKey: edKey}, {Kind: ScopePublicKey, PublicKey: p256Key},
+					},
+				},
+			},
+			// A predicate may be named like a keyword.
+			"trusting($x) <- or($x), allow($x), check($x)": {
+				Head: astPred("trusting", Variable("x")),
+				Body: Body{Predicates: []Predicate{
+					astPred("or", Variable("x")), astPred("allow", Variable("x")), astPred("check", Variable("x")),
+				}},
+			},
+		} {
+			got, err := ParseRule(src, nil)
+			if err != nil {
+				t.Errorf("ParseRule(%q): %v", src, err)
+				continue
+			}
+			if diff := cmp.Diff(want, got, astCmp...); diff != "" {
+				t.Errorf("ParseRule(%q) mismatch (-want +got):\n%s", src, diff)
+			}
+		}
+	})
+	t.Run("check", func(t *testing.T) {
+		for src, want := range map[string]Check{
+			`check if operation("read")`: {Kind: CheckIf, Queries: []Body{
+				{Predicates: []Predicate{astPred("operation", String("read"))}},
+			}},
+			"check all f($x), $x > 0": {Kind: CheckAll, Queries: []Body{{
+				Predicates:  []Predicate{astPred("f", Variable("x"))},
+				Expressions: []Expression{astExpr(opVar("x"), opInt(0), opBin(GreaterThan))},
+			}}},
+			"reject if f(1)": {Kind: RejectIf, Queries: []Body{
+				{Predicates: []Predicate{astPred("f", Integer(1))}},
+			}},
+			"check if f(1) or g(2) trusting previous or h($x), $x": {Kind: CheckIf, Queries: []Body{
+				{Predicates: []Predicate{astPred("f", Integer(1))}},
+				{Predicates: []Predicate{astPred("g", Integer(2))}, Scopes: []Scope{{Kind: ScopePrevious}}},
+				{Predicates: []Predicate{astPred("h", Variable("x"))}, Expressions: []Expression{astExpr(opVar("x"))}},
+			}},
+			"check if true trusting ed25519/" + ed25519Hex: {Kind: CheckIf, Queries: []Body{{
+				Expressions: []Expression{astExpr(opBool(true))},
+				Scopes:      []Scope{{Kind: ScopePublicKey, PublicKey: edKey}},
+			}}},
+			"check if\n  resource($0),\n  operation(\"read\") // restrict\n  or resource(\"file2\")": {Kind: CheckIf, Queries: []Body{
+				{Predicates: []Predicate{astPred("resource", Variable("0")), astPred("operation", String("read"))}},
+				{Predicates: []Predicate{astPred("resource", String("file2"))}},
+			}},
+			// A parenthesised expression after or starts a new query.
+			"check if f(1) or (true)": {Kind: CheckIf, Queries: []Body{
+				{Predicates: []Predicate{astPred("f", Integer(1))}},
+				{Expressions: []Expression{astExpr(opBool(true), opUn(Parens))}},
+			}},
+		} {
+			got, err := ParseCheck(src, nil)
+			if err != nil {
+				t.Errorf("ParseCheck(%q): %v", src, err)
+				continue
+			}
+			if diff := cmp.Diff(want, got, astCmp...); diff != "" {
+				t.Errorf("ParseCheck(%q) mismatch (-want +got):\n%s", src, diff)
+			}
+		}
+	})
+	t.Run("policy", func(t *testing.T) {
+		for src, want := range map[string]Policy{
+			"allow if true": {Kind: Allow, Queries: []Body{{Expressions: []Expression{astExpr(opBool(true))}}}},
+			"deny if f($x), $x == 1 or g(2) trusting secp256r1/" + secp256r1Hex + ";": {Kind: Deny, Queries: []Body{
+				{
+					Predicates:  []Predicate{astPred("f", Variable("x"))},
+					Expressions: []Expression{astExpr(opVar("x"), opInt(1), opBin(LenientEqual))},
+				},
+				{Predicates: []Predicate{astPred("g", Integer(2))}, Scopes: []Scope{{Kind: ScopePublicKey, PublicKey: p256Key}}},
+			}},
+		} {
+			got, err := ParsePolicy(src, nil)
+			if err != nil {
+				t.Errorf("ParsePolicy(%q): %v", src, err)
+				continue
+			}
+			if diff := cmp.Diff(want, got, astCmp...); diff != "" {
+				t.Errorf("ParsePolicy(%q) mismatch (-want +got):\n%s", src, diff)
+			}
+		}
+	})
+}
+
+func TestParseProgram(t *testing.T) {
+	edKey := astKey(Ed25519, ed25519Hex)
+	block := `trusting previous, ed25519/` + ed25519Hex + `;
+// A line comment.
+right("file1", "read"); /* a block
+comment */ right("file1", "write");
+check if resource($r), right($r, "read") trusting authority;
+can($r) <- right($r, $op), $op.starts_with("r");
+reject if resource("admin") or operation("delete");
+check all right($r, $op), $op != "write"
+`
+	want := &Program{
+		Scopes: []Scope{{Kind: ScopePrevious}, {Kind: ScopePublicKey, PublicKey: edKey}},
+		Facts: []Fact{
+			{astPred("right", String("file1"), String("read"))},
+			{astPred("right", String("file1"), String("write"))},
+		},
+		Rules: []Rule{{
+			Head: astPred("can", Variable("r")),
+			Body: Body{
+				Predicates:  []Predicate{astPred("right", Variable("r"), Variable("op"))},
+				Expressions: []Expression{astExpr(opVar("op"), opStr("r"), opBin(Prefix))},
+			},
+		}},
+		Checks: []Check{
+			{Kind: CheckIf, Queries: []Body{{
+				Predicates: []Predicate{astPred("resource", Variable("r")), astPred("right", Variable("r"), String("read"))},
+				Scopes:     []Scope{{Kind: ScopeAuthority}},
+			}}},
+			{Kind: RejectIf, Queries: []Body{
+				{Predicates: []Predicate{astPred("resource", String("admin"))}},
+				{Predicates: []Predicate{astPred("operation", String("delete"))}},
+			}},
+			{Kind: CheckAll, Queries: []Body{{
+				Predicates:  []Predicate{astPred("right", Variable("r"), Variable("op"))},
+				Expressions: []Expression{astExpr(opVar("op"), opStr("write"), opBin(LenientNotEqual))},
+			}}},
+		},
+	}
+	got, err := ParseBlock(block, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got, astCmp...); diff != "" {
+		t.Errorf("ParseBlock mismatch (-want +got):\n%s", diff)
+	}
+
+	authorizer := `
+resource("file1");
+time(2020-01-01T00:00:00Z);
+allow if resource($r), $r.starts_with("file") trusting previous;
+check if time($t), $t < 2030-01-01T00:00:00Z;
+deny if true;
+is_file($r) <- resource($r);
+`
+	want = &Program{
+		Facts: []Fact{
+			{astPred("resource", String("file1"))},
+			{astPred("time", astDate(2020, 1, 1, 0, 0, 0))},
+		},
+		Rules: []Rule{{
+			Head: astPred("is_file", Variable("r")),
+			Body: Body{Predicates: []Predicate{astPred("resource", Variable("r"))}},
+		}},
+		Checks: []Check{{Kind: CheckIf, Queries: []Body{{
+			Predicates:  []Predicate{astPred("time", Variable("t"))},
+			Expressions: []Expression{astExpr(opVar("t"), opVal(astDate(2030, 1, 1, 0, 0, 0)), opBin(LessThan))},
+		}}}},
+		Policies: []Policy{
+			{Kind: Allow, Queries: []Body{{
+				Predicates:  []Predicate{astPred("resource", Variable("r"))},
+				Expressions: []Expression{astExpr(opVar("r"), opStr("file"), opBin(Prefix))},
+				Scopes:      []Scope{{Kind: ScopePrevious}},
+			}}},
+			{Kind: Deny, Queries: []Body{{Expressions: []Expression{astExpr(opBool(true))}}}},
+		},
+	}
+	got, err = ParseAuthorizer(authorizer, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got, astCmp...); diff != "" {
+		t.Errorf("ParseAuthorizer mismatch (-want +got):\n%s", diff)
+	}
+
+	for _, src := range []string{"", "  \n\t", "// only a comment", "/* only a comment */"} {
+		for _, parse := range []func(string, *ParseOptions) (*Program, error){ParseBlock, ParseAuthorizer} {
+			got, err := parse(src, nil)
+			if err != nil {
+				t.Errorf("parsing %q: %v", src, err)
+				continue
+			}
+			if diff := cmp.Diff(&Program{}, got, astCmp...); diff != "" {
+				t.Errorf("parsing %q: want an empty program, got %s", src, diff)
+			}
+		}
+	}
+}
+
+func TestParseParams(t *testing.T) {
+	edKey := astKey(Ed25519, ed25519Hex)
+	p256Key := astKey(Secp256r1, secp256r1Hex)
+	params := Params{
+		"int":   Integer(-7),
+		"str":   String("s"),
+		"date":  Date(0),
+		"bytes": Bytes{1, 2},
+		"bool":  Bool(true),
+		"null":  Null{},
+		"set":   Set{Integer(1), Integer(2)},
+		"array": Array{Integer(1), Array{String("x")}},
+		"map":   Map{{String("k"), Integer(1)}},
+		"key":   String("k2"),
+		"ed":    edKey,
+		"p256":  p256Key,
+	}
+	src := `
+f({int}, {str}, {date}, {bytes}, {bool}, {null}, {set}, {array}, {map});
+g([{int}, {str}], { {key}: {map} }, { {str}, "t" });
+check if f($i), $i == {int}, {set}.contains($i) trusting {ed}, {p256};
+allow if {bool} trusting {ed};
+`
+	want := &Program{
+		Facts: []Fact{
+			{astPred("f", Integer(-7), String("s"), Date(0), Bytes{1, 2}, Bool(true), Null{},
+				Set{Integer(1), Integer(2)}, Array{Integer(1), Array{String("x")}}, Map{{String("k"), Integer(1)}})},
+			{astPred("g",
+				Array{Integer(-7), String("s")},
+				Map{{String("k2"), Map{{String("k"), Integer(1)}}}},
+				Set{String("s"), String("t")})},
+		},
+		Checks: []Check{{Kind: CheckIf, Queries: []Body{{
+			Predicates: []Predicate{astPred("f", Variable("i"))},
+			Expressions: []Expression{
+				astExpr(opVar("i"), opInt(-7), opBin(LenientEqual)),
+				astExpr(opVal(Set{Integer(1), Integer(2)}), opVar("i"), opBin(Contains)),
+			},
+			Scopes: []Scope{{Kind: ScopePublicKey, PublicKey: edKey}, {Kind: ScopePublicKey, PublicKey: p256Key}},
+		}}}},
+		Policies: []Policy{{Kind: Allow, Queries: []Body{{
+			Expressions: []Expression{astExpr(opBool(true))},
+			Scopes:      []Scope{{Kind: ScopePublicKey, PublicKey: edKey}},
+		}}}},
+	}
+	got, err := ParseAuthorizer(src, &ParseOptions{Params: params})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got, astCmp...); diff != "" {
+		t.Errorf("mismatch (-want +got):\n%s", diff)
+	}
+
+	// Block-level scopes take key parameters too.
+	prog, err := ParseBlock("trusting {ed}, authority; f(1);", &ParseOptions{Params: Params{"ed": edKey}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantScopes := []Scope{{Kind: ScopePublicKey, PublicKey: edKey}, {Kind: ScopeAuthority}}
+	if diff := cmp.Diff(wantScopes, prog.Scopes, astCmp...); diff != "" {
+		t.Errorf("block scopes mismatch (-want +got):\n%s", diff)
+	}
+
+	// The single-statement parsers bind parameters too.
+	fact, err := ParseFact("f({p})", &ParseOptions{Params: Params{"p": String("v")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(Fact{astPred("f", String("v"))}, fact, astCmp...); diff != "" {
+		t.Errorf("ParseFact mismatch (-want +got):\n%s", diff)
+	}
+	term, err := ParseTerm("[{p}]", &ParseOptions{Params: Params{"p": Integer(1)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(Term(Array{Integer(1)}), term, astCmp...); diff != "" {
+		t.Errorf("ParseTerm mismatch (-want +got):\n%s", diff)
+	}
+}
