@@ -242,84 +242,129 @@ func (p *Program) groups() [4][]string {
 	return g
 }
 
-// String prints the expression. The opcodes are replayed on a stack of
-// texts, exactly as they are evaluated; parentheses appear where a Parens
-// opcode stands and nowhere else. Malformed opcodes print as
+// String prints the expression. The opcodes are replayed on a stack, as
+// they are evaluated, into a tree of texts that is written out once at the
+// end, so that printing takes time linear in the output; parentheses appear
+// where a Parens opcode stands and nowhere else. Malformed opcodes print as
 // <invalid expression>.
 func (e Expression) String() string {
-	s, ok := printOps(e.Ops, 0)
-	if !ok {
+	var sb strings.Builder
+	if !printOps(&sb, e.Ops, 0) {
 		return "<invalid expression>"
 	}
-	return s
+	return sb.String()
 }
 
 // maxPrintDepth bounds the closures nested in opcodes that the printer
 // follows; decoded opcodes are checked against Limits.MaxDepth long before.
 const maxPrintDepth = 256
 
-func printOps(ops []Op, depth int) (string, bool) {
+// printNode is one sub-expression: pre, the first operand, mid, the second
+// operand, post. A value has no operands, a unary operation one.
+type printNode struct {
+	pre, mid, post string
+	kids           [2]int
+	nkids          int
+}
+
+func printOps(sb *strings.Builder, ops []Op, depth int) bool {
 	if depth > maxPrintDepth {
-		return "", false
+		return false
 	}
-	var stack []string
+	nodes := make([]printNode, 0, len(ops)) // one per opcode
+	var stack []int                         // indexes into nodes
+	push := func(n printNode) {
+		nodes = append(nodes, n)
+		stack = append(stack, len(nodes)-1)
+	}
 	for _, op := range ops {
 		switch op := op.(type) {
 		case Value:
 			if op.Term == nil {
-				return "", false
+				return false
 			}
-			stack = append(stack, termString(op.Term))
+			push(printNode{pre: termString(op.Term)})
 		case Unary:
 			if len(stack) < 1 {
-				return "", false
+				return false
 			}
 			v := stack[len(stack)-1]
-			stack[len(stack)-1] = printUnary(op, v)
+			stack = stack[:len(stack)-1]
+			push(printUnary(op, v))
 		case Binary:
 			if len(stack) < 2 {
-				return "", false
+				return false
 			}
 			l, r := stack[len(stack)-2], stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			stack[len(stack)-1] = printBinary(op, l, r)
+			stack = stack[:len(stack)-2]
+			push(printBinary(op, l, r))
 		case Closure:
-			body, ok := printOps(op.Ops, depth+1)
-			if !ok {
-				return "", false
-			}
+			var body strings.Builder
 			if len(op.Params) > 0 {
-				params := make([]string, len(op.Params))
 				for i, p := range op.Params {
-					params[i] = "$" + p
+					if i > 0 {
+						body.WriteString(", ")
+					}
+					body.WriteString("$" + p)
 				}
-				body = strings.Join(params, ", ") + " -> " + body
+				body.WriteString(" -> ")
 			}
-			stack = append(stack, body)
+			if !printOps(&body, op.Ops, depth+1) {
+				return false
+			}
+			push(printNode{pre: body.String()})
 		default:
-			return "", false
+			return false
 		}
 	}
 	if len(stack) != 1 {
-		return "", false
+		return false
 	}
-	return stack[0], true
+	writeNodes(sb, nodes, stack[0])
+	return true
 }
 
-func printUnary(op Unary, v string) string {
+// writeNodes writes the tree under root without recursion: decoded opcodes
+// may nest as deep as they are long.
+func writeNodes(sb *strings.Builder, nodes []printNode, root int) {
+	type frame struct{ node, next int } // next: the operand to write next
+	sb.WriteString(nodes[root].pre)
+	stack := []frame{{root, 0}}
+	for len(stack) > 0 {
+		top := &stack[len(stack)-1]
+		n := &nodes[top.node]
+		if top.next == n.nkids {
+			sb.WriteString(n.post)
+			stack = stack[:len(stack)-1]
+			continue
+		}
+		if top.next == 1 {
+			sb.WriteString(n.mid)
+		}
+		kid := n.kids[top.next]
+		top.next++
+		sb.WriteString(nodes[kid].pre)
+		stack = append(stack, frame{kid, 0})
+	}
+}
+
+func printUnary(op Unary, v int) printNode {
+	n := printNode{kids: [2]int{v}, nkids: 1}
 	switch op.Op {
 	case Negate:
-		return "!" + v
+		n.pre = "!"
 	case Parens:
-		return "(" + v + ")"
+		n.pre, n.post = "(", ")"
 	case Length:
-		return v + ".length()"
+		n.post = ".length()"
 	case TypeOf:
-		return v + ".type()"
+		n.post = ".type()"
 	case UnaryExtern:
-		return v + ".extern::" + op.Extern + "()"
+		n.post = ".extern::" + op.Extern + "()"
+	default:
+		return printNode{pre: "<invalid unary>"}
 	}
-	return "<invalid unary>"
+	return n
 }
 
 var binaryInfix = [...]string{
@@ -337,15 +382,19 @@ var binaryMethodNames = map[BinaryOp]string{
 	Intersection: "intersection", Union: "union", All: "all", Any: "any", Get: "get", TryOr: "try_or",
 }
 
-func printBinary(op Binary, l, r string) string {
+func printBinary(op Binary, l, r int) printNode {
+	n := printNode{kids: [2]int{l, r}, nkids: 2}
 	if op.Op == BinaryExtern {
-		return l + ".extern::" + op.Extern + "(" + r + ")"
+		n.mid, n.post = ".extern::"+op.Extern+"(", ")"
+		return n
 	}
 	if m, ok := binaryMethodNames[op.Op]; ok {
-		return l + "." + m + "(" + r + ")"
+		n.mid, n.post = "."+m+"(", ")"
+		return n
 	}
 	if int(op.Op) < len(binaryInfix) && binaryInfix[op.Op] != "" {
-		return l + " " + binaryInfix[op.Op] + " " + r
+		n.mid = " " + binaryInfix[op.Op] + " "
+		return n
 	}
-	return "<invalid binary>"
+	return printNode{pre: "<invalid binary>"}
 }
