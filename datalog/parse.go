@@ -166,7 +166,8 @@ func parseProgram(src string, opts *ParseOptions, authorizer bool) (*Program, er
 func (p *parser) program(authorizer bool) (*Program, error) {
 	prog := &Program{}
 	p.run(func() {
-		if p.isIdent("trusting") {
+		// trusting(...) is a fact or a rule head, not the clause.
+		if p.isIdent("trusting") && p.peekTok(1).Kind != scan.LParen {
 			p.statement(func(p *parser) {
 				pos := p.tok().Pos
 				p.next()

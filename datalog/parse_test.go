@@ -568,6 +568,19 @@ is_file($r) <- resource($r);
 		t.Errorf("ParseAuthorizer mismatch (-want +got):\n%s", diff)
 	}
 
+	// A fact or a rule named trusting may come first; it is no clause.
+	got, err = ParseBlock("trusting(1); trusting($x) <- f($x);", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = &Program{
+		Facts: []Fact{{astPred("trusting", Integer(1))}},
+		Rules: []Rule{{Head: astPred("trusting", Variable("x")), Body: Body{Predicates: []Predicate{astPred("f", Variable("x"))}}}},
+	}
+	if diff := cmp.Diff(want, got, astCmp...); diff != "" {
+		t.Errorf("ParseBlock mismatch (-want +got):\n%s", diff)
+	}
+
 	for _, src := range []string{"", "  \n\t", "// only a comment", "/* only a comment */"} {
 		for _, parse := range []func(string, *ParseOptions) (*Program, error){ParseBlock, ParseAuthorizer} {
 			got, err := parse(src, nil)

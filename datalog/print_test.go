@@ -164,6 +164,8 @@ var roundTripSources = []string{
 	"check if f(1) or (true);",
 	"h($y) <- $y > 0, f($y), $y < 10, g($y);",
 	"r($x) <- f($x); check if r(1); f(1); r2($x) <- r($x);",
+	"trusting($x) <- or($x), allow($x); check(1); null(1); true(1);",
+	"f(1); trusting(2);",
 	"check if [1].all($p -> [2].any($q -> $p < $q) && $p > 0);",
 	"check if 1 + 2 * 3 == 7 && (1 + 2) * 3 == 9 || !false;",
 	"check if !1 + 2 == 3;",
