@@ -190,7 +190,7 @@ func BenchmarkStandardRequestDatalog(b *testing.B) {
 }
 
 // The programs below, and the constants above, are copied in
-// conformance/datalogbench/programs.go; the digests that TestBenchPrograms
+// conformance/datalogbench/programs_test.go; the digests that TestBenchPrograms
 // checks are the same in both copies. The programs are written in the
 // syntax that Datalog v3.3 and biscuit-go v2.2.0 (v3.0) both read: comments
 // only at the top of a source (biscuit-go's grammar has them nowhere

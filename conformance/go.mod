@@ -1,0 +1,15 @@
+module github.com/codios/codios/conformance
+
+go 1.26
+
+require (
+	github.com/biscuit-auth/biscuit-go/v2 v2.2.0
+	github.com/codios/codios v0.0.0
+)
+
+require (
+	github.com/alecthomas/participle/v2 v2.0.0 // indirect
+	google.golang.org/protobuf v1.31.0 // indirect
+)
+
+replace github.com/codios/codios => ../
