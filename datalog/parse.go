@@ -148,8 +148,9 @@ func parseOne(src string, opts *ParseOptions, one func(p *parser)) error {
 	}
 	p.run(func() {
 		p.statement(one)
-		if p.tok().Kind != scan.EOF {
-			p.fail(fmt.Sprintf("unexpected %s after the end", p.describe()))
+		// Outside the statement, an error must not unwind: record it.
+		if t := p.tok(); t.Kind != scan.EOF {
+			p.errorAt(t.Pos, fmt.Sprintf("unexpected %s after the end", p.describe()))
 		}
 	})
 	return p.finish()

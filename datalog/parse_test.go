@@ -2,7 +2,11 @@ package datalog
 
 import (
 	"encoding/hex"
+	"errors"
+	"flag"
 	"math"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -673,4 +677,254 @@ allow if {bool} trusting {ed};
 	if diff := cmp.Diff(Term(Array{Integer(1)}), term, astCmp...); diff != "" {
 		t.Errorf("ParseTerm mismatch (-want +got):\n%s", diff)
 	}
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// parseErrorTests are bad sources; testdata/errors.txt holds the exact
+// error text of each, in this order. Regenerate it with
+//
+//	go test ./datalog -run TestParseErrors -update
+var parseErrorTests = []struct {
+	name string
+	mode string // block (the default), authorizer, fact, rule, check, policy or term
+	src  string
+	opts *ParseOptions // nil: Filename test.datalog, no parameters, default limits
+}{
+	// Lexical errors.
+	{name: "unterminated string", src: `f("abc);`},
+	{name: "unterminated string eats the rest", src: "f(\"abc);\ng(1);\n"},
+	{name: "unknown escape", src: `f("a\qb");`},
+	{name: "invalid UTF-8", src: "f(\xff);"},
+	{name: "invalid UTF-8 in a string", src: "f(\"a\xffb\");"},
+	{name: "unterminated comment", src: "f(1);\n/* no end"},
+	{name: "unexpected character", src: "f(1) @;"},
+	{name: "lone dollar", src: "r($) <- f(1);"},
+
+	// Values.
+	{name: "integer overflow", src: "f(9223372036854775808);"},
+	{name: "negative integer overflow", src: "f(-9223372036854775809);"},
+	{name: "integer overflow in an expression", src: "check if 9223372036854775808 > 0;"},
+	{name: "invalid date", src: "f(2020-02-30T00:00:00Z);"},
+	{name: "invalid time of day", src: "f(2020-01-01T24:00:00Z);"},
+	{name: "date before 1970", src: "f(1969-12-31T23:59:59Z);"},
+	{name: "date before 1970 by its offset", src: "f(1970-01-01T00:00:00+00:01);"},
+	{name: "bad hex", src: "f(hex:0g);"},
+	{name: "odd hex", src: "f(hex:abc);"},
+	{name: "set of mixed types", src: `f({1, "a"});`},
+	{name: "set in a set", src: "f({{,}});"},
+	{name: "map key of another type", src: "f({true: 1});"},
+	{name: "map missing a colon", src: `f({"a": 1, "b"});`},
+	{name: "variable in a set", src: "r($x) <- f({$x});"},
+	{name: "variable in an array", src: "r($x) <- f([$x]);"},
+	{name: "minus before a space", src: "f(- 1);"},
+	{name: "not a term", src: "f(abc);"},
+
+	// Statements.
+	{name: "variable in a fact", src: `right("file1", $op);`},
+	{name: "fact without terms", src: "f();"},
+	{name: "rule missing its arrow", src: "f($x) g($x);"},
+	{name: "missing semicolon", src: "f(1)\ng(2);"},
+	{name: "missing closing parenthesis", src: "f(1, 2;"},
+	{name: "empty statement", src: "f(1);;"},
+	{name: "unsafe rule head variable", src: "h($x, $y) <- f($y);"},
+	{name: "unsafe expression variable", src: "h($y) <- f($y), $x > 1;"},
+	{name: "unsafe variable in a check", src: "check if f($y), $z == $y;"},
+	{name: "unsafe closure", src: "check if f($y), [1].all($p -> $p == $q);"},
+	{name: "closure parameter used outside", src: "check if f($y), [1].all($p -> true), $p;"},
+	{name: "check without a body", src: "check if;"},
+	{name: "check keyword alone", src: "check f(1);"},
+	{name: "policies in a block", src: "f(1);\nallow if true;\ndeny if false;"},
+	{name: "block-level trusting in an authorizer", mode: "authorizer", src: "trusting authority;\nf(1);"},
+	{name: "block-level trusting after a statement", src: "f(1);\ntrusting authority;"},
+	{name: "unknown scope", src: "check if true trusting everyone;"},
+	{name: "short ed25519 key", src: "check if true trusting ed25519/00;"},
+	{name: "long secp256r1 key", src: "check if true trusting secp256r1/" + secp256r1Hex + "00;"},
+	{name: "odd public key", src: "check if true trusting ed25519/abc;"},
+	{name: "public key without hex", src: "check if true trusting ed25519/;"},
+
+	// Expressions.
+	{name: "chained comparisons", src: "check if 1 < 2 < 3;"},
+	{name: "chained equalities", src: "check if 1 == 1 == true;"},
+	{name: "unknown method", src: `check if "a".frobnicate();`},
+	{name: "unknown method without arguments", src: `check if "a".size();`},
+	{name: "method with two arguments", src: `check if "a".contains("b", "c");`},
+	{name: "unary method with an argument", src: `check if "a".length(1);`},
+	{name: "extern with two arguments", src: "check if 1.extern::f(2, 3);"},
+	{name: "extern without a name", src: "check if 1.extern::();"},
+	{name: "closure without a parameter", src: "check if [1].all(true);"},
+	{name: "closure without an arrow", src: "check if [1].all($p $p);"},
+	{name: "predicate in an expression", src: "check if 1 + f(1);"},
+	{name: "missing operand", src: "check if 1 + ;"},
+	{name: "unbalanced parentheses", src: "check if (1 + 2;"},
+	{name: "method name missing", src: "check if $x.(1), f($x);"},
+
+	// Parameters.
+	{name: "unbound parameter", src: "f({p});"},
+	{name: "unused parameter", src: "f(1);", opts: &ParseOptions{Filename: "test.datalog", Params: Params{"p": Integer(1), "q": Integer(2)}}},
+	{name: "public key where a term is expected", src: "f({p});", opts: &ParseOptions{Filename: "test.datalog", Params: Params{"p": astKey(Ed25519, ed25519Hex)}}},
+	{name: "term where a public key is expected", src: "check if true trusting {p};", opts: &ParseOptions{Filename: "test.datalog", Params: Params{"p": String("key")}}},
+	{name: "nil parameter", src: "f({p});", opts: &ParseOptions{Filename: "test.datalog", Params: Params{"p": nil}}},
+	{name: "variable parameter", src: "f({p});", opts: &ParseOptions{Filename: "test.datalog", Params: Params{"p": Variable("x")}}},
+	{name: "set in a set parameter", src: "f({p});", opts: &ParseOptions{Filename: "test.datalog", Params: Params{"p": Set{Set{}}}}},
+	{name: "parameter set in a set", src: "f({ {p} });", opts: &ParseOptions{Filename: "test.datalog", Params: Params{"p": Set{}}}},
+
+	// Several errors, and the limits.
+	{name: "several errors", src: "f(;\ng($x);\nh(1)\ni(1);\ncheck if 1 < 2 < 3;\nallow if true;\nj(\"\\q\");"},
+	{name: "error limit", src: "a(;\nb(;\nc(;\nd(;\ne(;", opts: &ParseOptions{Filename: "test.datalog", Limits: Limits{MaxParseErrors: 3}}},
+	{name: "nesting beyond MaxDepth", src: "check if " + strings.Repeat("(", 65) + "1" + strings.Repeat(")", 65) + ";"},
+	{name: "nested arrays beyond MaxDepth", src: "f([[[[1]]]]);", opts: &ParseOptions{Filename: "test.datalog", Limits: Limits{MaxDepth: 3}}},
+	{name: "nested maps beyond MaxDepth", src: `f({"a": {"b": {"c": {}}}});`, opts: &ParseOptions{Filename: "test.datalog", Limits: Limits{MaxDepth: 3}}},
+	{name: "nested negations beyond MaxDepth", src: "check if !!!!true;", opts: &ParseOptions{Filename: "test.datalog", Limits: Limits{MaxDepth: 3}}},
+	{name: "nested closures beyond MaxDepth", src: "check if [1].all($a -> [1].all($b -> [1].all($c -> true)));", opts: &ParseOptions{Filename: "test.datalog", Limits: Limits{MaxDepth: 2}}},
+	{name: "parameter nested beyond MaxDepth", src: "f({p});", opts: &ParseOptions{Filename: "test.datalog", Params: Params{"p": Array{Array{Array{Array{}}}}}, Limits: Limits{MaxDepth: 2}}},
+	{name: "source larger than MaxSourceBytes", src: "f(123456789);", opts: &ParseOptions{Limits: Limits{MaxSourceBytes: 12}}},
+
+	// Positions: lines, columns in characters, tabs kept under the caret,
+	// no file name.
+	{name: "column counts characters", src: `f("été", "ü", $x);`, opts: &ParseOptions{}},
+	{name: "tabs line up", src: "f(1);\n\t\tf(\t$x);", opts: &ParseOptions{}},
+	{name: "error at the end of input", src: "f(1", opts: &ParseOptions{}},
+	{name: "CRLF line ends", src: "f(1);\r\ng($x);\r\n", opts: &ParseOptions{}},
+
+	// The single-statement parsers.
+	{name: "fact with a variable", mode: "fact", src: "f($x)"},
+	{name: "fact then more", mode: "fact", src: "f(1); g(2)"},
+	{name: "rule without body", mode: "rule", src: "f(1) <-"},
+	{name: "not a check", mode: "check", src: "allow if true"},
+	{name: "not a policy", mode: "policy", src: "check if true"},
+	{name: "variable term", mode: "term", src: "$x"},
+	{name: "term then more", mode: "term", src: "1 2"},
+}
+
+func parseMode(mode, src string, opts *ParseOptions) error {
+	var err error
+	switch mode {
+	case "", "block":
+		_, err = ParseBlock(src, opts)
+	case "authorizer":
+		_, err = ParseAuthorizer(src, opts)
+	case "fact":
+		_, err = ParseFact(src, opts)
+	case "rule":
+		_, err = ParseRule(src, opts)
+	case "check":
+		_, err = ParseCheck(src, opts)
+	case "policy":
+		_, err = ParsePolicy(src, opts)
+	case "term":
+		_, err = ParseTerm(src, opts)
+	default:
+		panic("unknown mode " + mode)
+	}
+	return err
+}
+
+const errorsGolden = "testdata/errors.txt"
+
+const errorsGoldenHeader = `# The expected errors of TestParseErrors, one section per case of
+# parseErrorTests, in its order. Regenerate with
+#	go test ./datalog -run TestParseErrors -update
+`
+
+func TestParseErrors(t *testing.T) {
+	var got []goldenSection
+	for _, tc := range parseErrorTests {
+		opts := tc.opts
+		if opts == nil {
+			opts = &ParseOptions{Filename: "test.datalog"}
+		}
+		err := parseMode(tc.mode, tc.src, opts)
+		if err == nil {
+			t.Errorf("%s: parsed without error", tc.name)
+			continue
+		}
+		got = append(got, goldenSection{tc.name, err.Error()})
+
+		var limitErr *LimitError
+		if errors.As(err, &limitErr) {
+			if !errors.Is(err, ErrLimit) {
+				t.Errorf("%s: %v is a *LimitError but not ErrLimit", tc.name, err)
+			}
+			continue
+		}
+		var pe *ParseError
+		if !errors.Is(err, ErrSyntax) || !errors.As(err, &pe) {
+			t.Errorf("%s: %v (%T) is not ErrSyntax and a *ParseError", tc.name, err, err)
+		}
+		list, ok := err.(ParseErrors)
+		if !ok {
+			t.Errorf("%s: error is a %T, not ParseErrors", tc.name, err)
+			continue
+		}
+		max := opts.Limits.withDefaults().MaxParseErrors
+		if len(list) == 0 || len(list) > max {
+			t.Errorf("%s: %d errors, want 1 to %d", tc.name, len(list), max)
+		}
+		for _, e := range list {
+			if e.Line < 1 || e.Col < 1 || e.Filename != opts.Filename {
+				t.Errorf("%s: error %q at %s:%d:%d", tc.name, e.Msg, e.Filename, e.Line, e.Col)
+			}
+		}
+	}
+
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(errorsGolden, formatGolden(errorsGoldenHeader, got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	data, err := os.ReadFile(errorsGolden)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	want := parseGolden(data)
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(goldenSection{})); diff != "" {
+		t.Errorf("errors differ from %s (-want +got), run with -update if the change is right:\n%s", errorsGolden, diff)
+	}
+}
+
+// goldenSection is one case of a golden file: a "-- name --" line, then
+// the text up to the next such line.
+type goldenSection struct {
+	name string
+	text string
+}
+
+func formatGolden(header string, sections []goldenSection) []byte {
+	var b strings.Builder
+	b.WriteString(header)
+	for _, s := range sections {
+		b.WriteString("-- " + s.name + " --\n")
+		b.WriteString(s.text)
+		b.WriteString("\n")
+	}
+	return []byte(b.String())
+}
+
+func parseGolden(data []byte) []goldenSection {
+	var sections []goldenSection
+	var text []string
+	flush := func() {
+		if len(sections) > 0 {
+			sections[len(sections)-1].text = strings.Join(text, "\n")
+		}
+		text = nil
+	}
+	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	for _, line := range lines {
+		if name, ok := strings.CutPrefix(line, "-- "); ok && strings.HasSuffix(name, " --") {
+			flush()
+			sections = append(sections, goldenSection{name: strings.TrimSuffix(name, " --")})
+			continue
+		}
+		if len(sections) > 0 {
+			text = append(text, line)
+		}
+	}
+	flush()
+	return sections
 }
