@@ -634,10 +634,15 @@ func (p *parser) integer(t scan.Token, sign string) Term {
 func (p *parser) date(t scan.Token) Term {
 	tm, err := time.Parse(time.RFC3339Nano, strings.ToUpper(t.Text))
 	if err != nil {
-		p.fail("invalid date: " + err.Error())
+		p.failAt(t.Pos, "invalid date: "+err.Error())
 	}
 	if tm.Unix() < 0 {
-		p.fail("dates before 1970-01-01T00:00:00Z cannot be represented")
+		p.failAt(t.Pos, "dates before 1970-01-01T00:00:00Z cannot be represented")
+	}
+	// A negative offset can carry 9999-12-31 into year 10000, which has no
+	// RFC 3339 form: the printer could not write it back.
+	if tm.Unix() > maxRFC3339Date {
+		p.failAt(t.Pos, "dates after 9999-12-31T23:59:59Z cannot be represented")
 	}
 	return Date(tm.Unix())
 }

@@ -709,6 +709,7 @@ var parseErrorTests = []struct {
 	{name: "invalid time of day", src: "f(2020-01-01T24:00:00Z);"},
 	{name: "date before 1970", src: "f(1969-12-31T23:59:59Z);"},
 	{name: "date before 1970 by its offset", src: "f(1970-01-01T00:00:00+00:01);"},
+	{name: "date after 9999 by its offset", src: "f(9999-12-31T23:59:59-00:01);"},
 	{name: "bad hex", src: "f(hex:0g);"},
 	{name: "odd hex", src: "f(hex:abc);"},
 	{name: "set of mixed types", src: `f({1, "a"});`},
