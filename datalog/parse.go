@@ -800,8 +800,8 @@ func (p *parser) exprLevel(level int) []Op {
 // additive expression: !a + b negates a + b.
 func (p *parser) exprUnary() []Op {
 	if p.tok().Kind == scan.Bang {
-		p.next()
 		p.enter()
+		p.next()
 		ops := p.exprLevel(additiveLevel)
 		p.leave()
 		return append(ops, Unary{Op: Negate})
@@ -831,8 +831,8 @@ func (p *parser) exprMethods() []Op {
 			p.fail(fmt.Sprintf("expected a method name after '.', found %s", p.describe()))
 		}
 		p.next()
-		p.expect(scan.LParen)
 		p.enter()
+		p.expect(scan.LParen)
 		ext, isExtern := strings.CutPrefix(name.Text, "extern::")
 		if isExtern && (ext == "" || strings.Contains(ext, ":")) {
 			p.failAt(name.Pos, "invalid extern function name "+strconv.Quote(name.Text))
@@ -879,8 +879,8 @@ func (p *parser) closure() []Op {
 func (p *parser) exprPrimary() []Op {
 	t := p.tok()
 	if t.Kind == scan.LParen {
-		p.next()
 		p.enter()
+		p.next()
 		ops := p.exprOr()
 		p.leave()
 		p.expect(scan.RParen)

@@ -777,6 +777,7 @@ var parseErrorTests = []struct {
 	{name: "nested arrays beyond MaxDepth", src: "f([[[[1]]]]);", opts: &ParseOptions{Filename: "test.datalog", Limits: Limits{MaxDepth: 3}}},
 	{name: "nested maps beyond MaxDepth", src: `f({"a": {"b": {"c": {}}}});`, opts: &ParseOptions{Filename: "test.datalog", Limits: Limits{MaxDepth: 3}}},
 	{name: "nested negations beyond MaxDepth", src: "check if !!!!true;", opts: &ParseOptions{Filename: "test.datalog", Limits: Limits{MaxDepth: 3}}},
+	{name: "nested method calls beyond MaxDepth", src: "check if 1.contains(1.contains(1.contains(1)));", opts: &ParseOptions{Filename: "test.datalog", Limits: Limits{MaxDepth: 2}}},
 	{name: "nested closures beyond MaxDepth", src: "check if [1].all($a -> [1].all($b -> [1].all($c -> true)));", opts: &ParseOptions{Filename: "test.datalog", Limits: Limits{MaxDepth: 2}}},
 	{name: "parameter nested beyond MaxDepth", src: "f({p});", opts: &ParseOptions{Filename: "test.datalog", Params: Params{"p": Array{Array{Array{Array{}}}}}, Limits: Limits{MaxDepth: 2}}},
 	{name: "source larger than MaxSourceBytes", src: "f(123456789);", opts: &ParseOptions{Limits: Limits{MaxSourceBytes: 12}}},
