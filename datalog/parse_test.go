@@ -104,6 +104,10 @@ var parseTermTests = []struct {
 	{"{2020-01-01T00:00:00Z, 1970-01-01T00:00:00Z}", Set{Date(0), astDate(2020, 1, 1, 0, 0, 0)}},
 	{"{hex:02, hex:01}", Set{Bytes{1}, Bytes{2}}},
 	{"{false, true, false}", Set{Bool(false), Bool(true)}},
+	// A value between braces is a set, not a parameter.
+	{"{true}", Set{Bool(true)}},
+	{"{null}", Set{Null{}}},
+	{"{hex:01}", Set{Bytes{1}}},
 	{`{{"a": 1}, {}}`, Set{Map{}, Map{{String("a"), Integer(1)}}}},
 	{"{[2], [1]}", Set{Array{Integer(1)}, Array{Integer(2)}}},
 	{"{ -1 , /* c */ 1 }", Set{Integer(-1), Integer(1)}},
@@ -608,7 +612,7 @@ func TestParseParams(t *testing.T) {
 		"date":  Date(0),
 		"bytes": Bytes{1, 2},
 		"bool":  Bool(true),
-		"null":  Null{},
+		"nul":   Null{},
 		"set":   Set{Integer(1), Integer(2)},
 		"array": Array{Integer(1), Array{String("x")}},
 		"map":   Map{{String("k"), Integer(1)}},
@@ -617,7 +621,7 @@ func TestParseParams(t *testing.T) {
 		"p256":  p256Key,
 	}
 	src := `
-f({int}, {str}, {date}, {bytes}, {bool}, {null}, {set}, {array}, {map});
+f({int}, {str}, {date}, {bytes}, {bool}, {nul}, {set}, {array}, {map});
 g([{int}, {str}], { {key}: {map} }, { {str}, "t" });
 check if f($i), $i == {int}, {set}.contains($i) trusting {ed}, {p256};
 allow if {bool} trusting {ed};

@@ -156,6 +156,7 @@ var roundTripSources = []string{
 	`f({3, 1, 2, 1}, {"b", "a"}, {,}, {}, {hex:02, hex:01});`,
 	`f({"b": 1, "a": 2, 3: 4, "a": 5}, {"m": {"n": [1, {}]}});`,
 	"f([[[[0]]]], [], [1, [2, [3]]]);",
+	"f({true, true}, {null, null}, {hex:01, hex:01}, {false}, {hex:});",
 	"f(-9223372036854775808, 9223372036854775807, -0, 007);",
 	"f(true, false, null);",
 	"trusting previous, ed25519/" + ed25519Hex + ", secp256r1/" + secp256r1Hex + "; f(1);",

@@ -218,8 +218,9 @@ func (s *scanner) token() Token {
 		return s.tok(Variable, start, rest[1:1+n])
 	case r == '{':
 		// {name} with nothing between is a parameter; anything else opens
-		// a set or a map.
-		if n := nameLen(rest[1:]); n > 0 && isLetter(rest[1:]) && len(rest) > 1+n && rest[1+n] == '}' {
+		// a set or a map. A name that is a value, {true} or {hex:01}, is
+		// the set of that value: the printer writes such sets so.
+		if n := nameLen(rest[1:]); n > 0 && isLetter(rest[1:]) && len(rest) > 1+n && rest[1+n] == '}' && !isValueName(rest[1:1+n]) {
 			s.advance(n + 2)
 			return s.tok(Parameter, start, rest[1:1+n])
 		}
@@ -390,6 +391,11 @@ func dateLen(s string) int {
 }
 
 func isNameStart(r rune) bool { return unicode.IsLetter(r) || r == '_' }
+
+// isValueName reports whether a name is a value rather than a name.
+func isValueName(s string) bool {
+	return s == "true" || s == "false" || s == "null" || strings.HasPrefix(s, "hex:")
+}
 
 func isLetter(s string) bool {
 	r, _ := utf8.DecodeRuneInString(s)

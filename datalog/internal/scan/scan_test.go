@@ -58,6 +58,15 @@ func TestScan(t *testing.T) {
 			{LBrace, "{", 1, 17}, {Ident, "p", 1, 18}, {RBrace, "}", 1, 20},
 			{EOF, "", 1, 21},
 		}},
+		{"braces around a value are not parameters", "{true} {null} {hex:01} {hex:} {false} {trueish}", []tok{
+			{LBrace, "{", 1, 1}, {Ident, "true", 1, 2}, {RBrace, "}", 1, 6},
+			{LBrace, "{", 1, 8}, {Ident, "null", 1, 9}, {RBrace, "}", 1, 13},
+			{LBrace, "{", 1, 15}, {Ident, "hex:01", 1, 16}, {RBrace, "}", 1, 22},
+			{LBrace, "{", 1, 24}, {Ident, "hex:", 1, 25}, {RBrace, "}", 1, 29},
+			{LBrace, "{", 1, 31}, {Ident, "false", 1, 32}, {RBrace, "}", 1, 37},
+			{Parameter, "trueish", 1, 39},
+			{EOF, "", 1, 48},
+		}},
 		{"strings and escapes", `"" "a\"b" "c\\d" "e\nf" "g\th" "i\rj" "été"`, []tok{
 			{String, "", 1, 1}, {String, `a"b`, 1, 4}, {String, `c\d`, 1, 11}, {String, "e\nf", 1, 18},
 			{String, "g\th", 1, 25}, {String, "i\rj", 1, 32}, {String, "été", 1, 39}, {EOF, "", 1, 44},
