@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/codios/codios/datalog/internal/scan"
 )
@@ -517,6 +518,9 @@ func (p *parser) scopeList() []Scope {
 			if !ok {
 				p.fail(fmt.Sprintf("parameter {%s} in a trusting clause must be a public key, not %T", t.Text, v))
 			}
+			if msg := keySizeError(key); msg != "" {
+				p.fail(fmt.Sprintf("parameter {%s}: %s", t.Text, msg))
+			}
 			scopes = append(scopes, Scope{Kind: ScopePublicKey, PublicKey: key})
 		default:
 			p.fail(fmt.Sprintf("expected authority, previous or a public key (ed25519/hex, secp256r1/hex), found %s", p.describe()))
@@ -536,14 +540,31 @@ func (p *parser) publicKey(t scan.Token) PublicKey {
 		p.fail("public key is not valid hex: " + err.Error())
 	}
 	k := PublicKey{Algorithm: Ed25519, Key: key}
-	want := 32
 	if alg == "secp256r1" {
-		k.Algorithm, want = Secp256r1, 33
+		k.Algorithm = Secp256r1
 	}
-	if len(key) != want {
-		p.fail(fmt.Sprintf("%s public key must be %d bytes, not %d", alg, want, len(key)))
+	if msg := keySizeError(k); msg != "" {
+		p.fail(msg)
 	}
 	return k
+}
+
+// keySizeError reports a key that is not of its algorithm's size, or of
+// no known algorithm.
+func keySizeError(k PublicKey) string {
+	want := 0
+	switch k.Algorithm {
+	case Ed25519:
+		want = 32
+	case Secp256r1:
+		want = 33
+	default:
+		return fmt.Sprintf("unknown public key algorithm %s", k.Algorithm)
+	}
+	if len(k.Key) != want {
+		return fmt.Sprintf("%s public key must be %d bytes, not %d", k.Algorithm, want, len(k.Key))
+	}
+	return ""
 }
 
 func (p *parser) param(t scan.Token) Param {
@@ -575,6 +596,10 @@ func (p *parser) term(allowVars bool) Term {
 			p.fail(fmt.Sprintf("parameter {%s} must be a value, not a %s", t.Text, k))
 		}
 		if err := checkGround(term, p.limits.MaxDepth); err != "" {
+			p.fail(fmt.Sprintf("parameter {%s}: %s", t.Text, err))
+		}
+		term, err := canonicalParam(term)
+		if err != "" {
 			p.fail(fmt.Sprintf("parameter {%s}: %s", t.Text, err))
 		}
 		p.next()
@@ -911,6 +936,59 @@ func (p *parser) isClosureParam(name string) bool {
 		}
 	}
 	return false
+}
+
+// canonicalParam returns a bound value as source text would give it, with
+// sets and maps in canonical order, so that the program prints and parses
+// back to itself. It reports what source text cannot spell: a set of mixed
+// types, a date past year 9999, a string that is not UTF-8. The value has
+// passed checkGround, which bounds its depth.
+func canonicalParam(t Term) (Term, string) {
+	switch t := t.(type) {
+	case String:
+		if !utf8.ValidString(string(t)) {
+			return nil, "string is not valid UTF-8"
+		}
+	case Date:
+		if t > maxRFC3339Date {
+			return nil, "dates after 9999-12-31T23:59:59Z cannot be represented"
+		}
+	case Set:
+		elems := make([]Term, len(t))
+		for i, e := range t {
+			if e.Kind() != t[0].Kind() {
+				return nil, fmt.Sprintf("set elements must have one type: %s after %s", e.Kind(), t[0].Kind())
+			}
+			var msg string
+			if elems[i], msg = canonicalParam(e); msg != "" {
+				return nil, msg
+			}
+		}
+		return NewSet(elems...), ""
+	case Array:
+		elems := make(Array, len(t))
+		for i, e := range t {
+			var msg string
+			if elems[i], msg = canonicalParam(e); msg != "" {
+				return nil, msg
+			}
+		}
+		return elems, ""
+	case Map:
+		entries := make([]MapEntry, len(t))
+		for i, e := range t {
+			v, msg := canonicalParam(e.Value)
+			if msg != "" {
+				return nil, msg
+			}
+			if e.Key.Kind() == KindString && !utf8.ValidString(string(e.Key.(String))) {
+				return nil, "string is not valid UTF-8"
+			}
+			entries[i] = MapEntry{Key: e.Key, Value: v}
+		}
+		return NewMap(entries...), ""
+	}
+	return t, ""
 }
 
 // checkGround reports what makes a bound parameter value unusable: a

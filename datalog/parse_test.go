@@ -772,6 +772,11 @@ var parseErrorTests = []struct {
 	{name: "nil parameter", src: "f({p});", opts: &ParseOptions{Filename: "test.datalog", Params: Params{"p": nil}}},
 	{name: "variable parameter", src: "f({p});", opts: &ParseOptions{Filename: "test.datalog", Params: Params{"p": Variable("x")}}},
 	{name: "set in a set parameter", src: "f({p});", opts: &ParseOptions{Filename: "test.datalog", Params: Params{"p": Set{Set{}}}}},
+	{name: "set parameter of mixed types", src: "f({p});", opts: &ParseOptions{Filename: "test.datalog", Params: Params{"p": Set{Integer(1), String("a")}}}},
+	{name: "date parameter past year 9999", src: "f({p});", opts: &ParseOptions{Filename: "test.datalog", Params: Params{"p": Array{Date(253402300800)}}}},
+	{name: "string parameter not UTF-8", src: "f({p});", opts: &ParseOptions{Filename: "test.datalog", Params: Params{"p": Map{{String("k"), String("\xff")}}}}},
+	{name: "short key parameter", src: "check if true trusting {p};", opts: &ParseOptions{Filename: "test.datalog", Params: Params{"p": PublicKey{Algorithm: Ed25519, Key: []byte{1}}}}},
+	{name: "key parameter of no algorithm", src: "check if true trusting {p};", opts: &ParseOptions{Filename: "test.datalog", Params: Params{"p": PublicKey{Algorithm: 7, Key: make([]byte, 32)}}}},
 	{name: "parameter set in a set", src: "f({ {p} });", opts: &ParseOptions{Filename: "test.datalog", Params: Params{"p": Set{}}}},
 
 	// Several errors, and the limits.

@@ -294,6 +294,27 @@ check if true trusting ed25519/` + ed25519Hex + ";\n"
 	if _, err := ParseBlock(prog.String(), nil); err != nil {
 		t.Errorf("printed program does not parse: %v", err)
 	}
+
+	// Sets and maps given out of order, or with repeats, are put in
+	// canonical order, as they would be read from source text.
+	prog, err = ParseBlock("f({s}, {m}, [{s}]);", &ParseOptions{Params: Params{
+		"s": Set{Integer(3), Integer(1), Integer(3)},
+		"m": Map{{String("b"), Set{String("y"), String("x")}}, {Integer(1), Null{}}, {String("b"), Integer(2)}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = "f({1, 3}, {1: null, \"b\": 2}, [{1, 3}]);\n"
+	if got := prog.String(); got != want {
+		t.Errorf("printed\n%s\nwant\n%s", got, want)
+	}
+	again, err := ParseBlock(prog.String(), nil)
+	if err != nil {
+		t.Fatalf("printed program does not parse: %v", err)
+	}
+	if diff := cmp.Diff(prog, again, astCmp...); diff != "" {
+		t.Errorf("printed program parses differently (-first +second):\n%s", diff)
+	}
 }
 
 // TestPrintLong prints long flat expressions: the printer's time must grow
