@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"flag"
+	"fmt"
 	"math"
 	"os"
 	"strings"
@@ -938,4 +939,109 @@ func parseGolden(data []byte) []goldenSection {
 	}
 	flush()
 	return sections
+}
+
+// TestParseHostileInput parses inputs built to exhaust the parser: deep
+// nesting, huge lines, floods of errors. Each must end promptly, with an
+// error or (for the long but valid ones) a program that prints; how long
+// parsing, printing and formatting the error take is logged, not asserted.
+func TestParseHostileInput(t *testing.T) {
+	const deep = 100000
+	const mib = 1 << 20
+	nestedArray := Term(Array{})
+	for range deep {
+		nestedArray = Array{nestedArray}
+	}
+	manyParams := Params{}
+	for i := range deep {
+		manyParams[fmt.Sprintf("p%d", i)] = Integer(i)
+	}
+	tests := []struct {
+		name string
+		src  string
+		opts *ParseOptions
+		want error // ErrSyntax, ErrLimit, or nil for a valid program
+	}{
+		{name: "nested parentheses", src: "check if " + strings.Repeat("(", deep) + "1" + strings.Repeat(")", deep) + ";", want: ErrSyntax},
+		{name: "unclosed parentheses", src: "check if " + strings.Repeat("(", deep), want: ErrSyntax},
+		{name: "nested arrays", src: "f(" + strings.Repeat("[", deep) + "1" + strings.Repeat("]", deep) + ");", want: ErrSyntax},
+		{name: "nested sets", src: "f(" + strings.Repeat("{", deep) + "1" + strings.Repeat("}", deep) + ");", want: ErrSyntax},
+		{name: "nested maps", src: "f(" + strings.Repeat(`{"a": `, deep) + "1" + strings.Repeat("}", deep) + ");", want: ErrSyntax},
+		{name: "negations", src: "check if " + strings.Repeat("!", deep) + "true;", want: ErrSyntax},
+		{name: "nested closures", src: "check if " + strings.Repeat("[1].all($x -> ", deep/10) + "true" + strings.Repeat(")", deep/10) + ";", want: ErrSyntax},
+		{name: "nested method arguments", src: "check if " + strings.Repeat("1.contains(", deep/2) + "1" + strings.Repeat(")", deep/2) + ";", want: ErrSyntax},
+		{name: "nested parameter", src: "f({p});", opts: &ParseOptions{Params: Params{"p": nestedArray}}, want: ErrSyntax},
+		{name: "long method chain", src: `check if "a"` + strings.Repeat(".length()", deep) + ";", want: nil},
+		{name: "long sum", src: "check if " + strings.Repeat("1 + ", mib/4-100) + "1 == 1;", want: nil},
+		{name: "long disjunction", src: "check if " + strings.Repeat("false || ", mib/9-100) + "true;", want: nil},
+		{name: "long conjunction of predicates", src: "check if " + strings.Repeat("f($x), ", mib/7-100) + "true;", want: nil},
+		{name: "many facts", src: strings.Repeat("f(1);", mib/5), want: nil},
+		{name: "1 MiB string", src: `f("` + strings.Repeat("a", mib-6) + `");`, want: nil},
+		{name: "1 MiB line without semicolons", src: strings.Repeat("f(1) ", mib/5), want: ErrSyntax},
+		{name: "1 MiB unterminated string", src: `f("` + strings.Repeat("a", mib-3), want: ErrSyntax},
+		{name: "1 MiB name", src: strings.Repeat("a", mib), want: ErrSyntax},
+		{name: "1 MiB of invalid UTF-8", src: strings.Repeat("\xff", mib), want: ErrSyntax},
+		{name: "1 MiB of unknown escapes", src: strings.Repeat(`"\q`, mib/3), want: ErrSyntax},
+		{name: "1 MiB unterminated comment", src: "/*" + strings.Repeat("*", mib-2), want: ErrSyntax},
+		{name: "100k errors on lines", src: strings.Repeat("f(;\n", deep), want: ErrSyntax},
+		{name: "100k errors on one line", src: strings.Repeat("f(;", deep), want: ErrSyntax},
+		{name: "100k unsafe rules", src: strings.Repeat("r($x) <- f($y);\n", mib/16), want: ErrSyntax},
+		{name: "100k unused parameters", src: "f(1);", opts: &ParseOptions{Params: manyParams}, want: ErrSyntax},
+		{name: "one byte too many", src: strings.Repeat(" ", mib+1), want: ErrLimit},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			start := time.Now()
+			prog, err := ParseAuthorizer(tc.src, tc.opts)
+			parsed := time.Since(start)
+			if tc.want == nil {
+				if err != nil {
+					t.Fatalf("%.200v", err)
+				}
+				start = time.Now()
+				text := prog.String()
+				t.Logf("%d bytes: parsed in %v, printed in %v", len(tc.src), parsed, time.Since(start))
+				if len(text) == 0 {
+					t.Error("printed nothing")
+				}
+				return
+			}
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("got %.200v, want %v", err, tc.want)
+			}
+			start = time.Now()
+			msg := err.Error()
+			t.Logf("%d bytes: failed in %v; formatted a %d-byte error in %v", len(tc.src), parsed, len(msg), time.Since(start))
+		})
+	}
+}
+
+// BenchmarkParseLarge parses an authorizer of about 1 MiB: facts, rules,
+// checks and policies.
+func BenchmarkParseLarge(b *testing.B) {
+	stmt := `right("/files/report.pdf", "read", 2030-01-01T00:00:00Z);
+can($f, $op) <- right($f, $op, $t), time($now), $now < $t, {"read", "write"}.contains($op);
+check if resource($f), operation($op), can($f, $op) or admin(true) trusting authority;
+allow if user($u), $u.starts_with("svc-") && $u.length() < 32;
+`
+	src := strings.Repeat(stmt, (1<<20)/len(stmt))
+	b.SetBytes(int64(len(src)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseAuthorizer(src, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkParseErrorFlood parses 100k bad statements: the parse stops at
+// Limits.MaxParseErrors.
+func BenchmarkParseErrorFlood(b *testing.B) {
+	src := strings.Repeat("f(;\n", 100000)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseAuthorizer(src, nil); err == nil {
+			b.Fatal("parsed")
+		}
+	}
 }
