@@ -101,8 +101,6 @@ func ParseTerm(src string, opts *ParseOptions) (Term, error) {
 type parser struct {
 	src      string
 	filename string
-	toks     []scan.Token
-	i        int
 	limits   Limits
 	params   Params
 	used     map[string]bool
@@ -116,6 +114,13 @@ type parser struct {
 	closureParams []string
 	// variables an expression uses, outside its closures' parameters
 	exprVars []varUse
+
+	// The tokens are scanned as the parse goes, so that a parse that stops
+	// at its error limit neither scans nor holds the rest of a large input.
+	scanner *scan.Scanner
+	cur     scan.Token // the current token
+	ahead   scan.Token // the one after it, when peeked
+	peeked  bool
 }
 
 type varUse struct {
@@ -137,8 +142,8 @@ func newParser(src string, opts *ParseOptions) (*parser, error) {
 	if len(src) > p.limits.MaxSourceBytes {
 		return nil, &LimitError{Limit: "MaxSourceBytes", Max: int64(p.limits.MaxSourceBytes)}
 	}
-	// A token takes at least one byte, so this bound never cuts valid source.
-	p.toks = scan.Scan(src, len(src)+1)
+	p.scanner = scan.New(src)
+	p.cur = p.scanner.Next()
 	return p, nil
 }
 
@@ -169,7 +174,7 @@ func (p *parser) program(authorizer bool) (*Program, error) {
 	prog := &Program{}
 	p.run(func() {
 		// trusting(...) is a fact or a rule head, not the clause.
-		if p.isIdent("trusting") && p.peekTok(1).Kind != scan.LParen {
+		if p.isIdent("trusting") && p.peek().Kind != scan.LParen {
 			p.statement(func(p *parser) {
 				pos := p.tok().Pos
 				p.next()
@@ -247,19 +252,24 @@ func (p *parser) finish() error {
 	return nil
 }
 
-func (p *parser) tok() scan.Token { return p.toks[p.i] }
+func (p *parser) tok() scan.Token { return p.cur }
 
-func (p *parser) peekTok(n int) scan.Token {
-	if p.i+n < len(p.toks) {
-		return p.toks[p.i+n]
+// peek returns the token after the current one.
+func (p *parser) peek() scan.Token {
+	if !p.peeked {
+		p.ahead, p.peeked = p.scanner.Next(), true
 	}
-	return p.toks[len(p.toks)-1]
+	return p.ahead
 }
 
+// next moves to the next token and returns the one it leaves; at the end
+// of the input the current token stays EOF.
 func (p *parser) next() scan.Token {
-	t := p.toks[p.i]
-	if p.i < len(p.toks)-1 {
-		p.i++
+	t := p.cur
+	if p.peeked {
+		p.cur, p.peeked = p.ahead, false
+	} else {
+		p.cur = p.scanner.Next()
 	}
 	return t
 }
@@ -341,7 +351,7 @@ func (p *parser) enter() {
 func (p *parser) leave() { p.depth-- }
 
 func (p *parser) atCheck() bool {
-	t, n := p.tok(), p.peekTok(1)
+	t, n := p.tok(), p.peek()
 	if t.Kind != scan.Ident || n.Kind != scan.Ident {
 		return false
 	}
@@ -349,7 +359,7 @@ func (p *parser) atCheck() bool {
 }
 
 func (p *parser) atPolicy() bool {
-	t, n := p.tok(), p.peekTok(1)
+	t, n := p.tok(), p.peek()
 	return t.Kind == scan.Ident && (t.Text == "allow" || t.Text == "deny") && n.Kind == scan.Ident && n.Text == "if"
 }
 
@@ -468,7 +478,7 @@ func (p *parser) body(headVars []varUse) Body {
 	var exprVars []varUse
 	for {
 		t := p.tok()
-		if t.Kind == scan.Ident && p.peekTok(1).Kind == scan.LParen && isPredicateName(t.Text) {
+		if t.Kind == scan.Ident && p.peek().Kind == scan.LParen && isPredicateName(t.Text) {
 			pred, vars := p.predicate(true)
 			for _, v := range vars {
 				bound[v.name] = true
@@ -611,7 +621,7 @@ func (p *parser) term(allowVars bool) Term {
 		p.next()
 		return p.integer(t, "")
 	case scan.Minus:
-		n := p.peekTok(1)
+		n := p.peek()
 		if n.Kind == scan.Int && !n.SpaceBefore {
 			p.next()
 			p.next()
@@ -695,7 +705,7 @@ func (p *parser) setOrMap() Term {
 	p.enter()
 	defer p.leave()
 	p.next()
-	if p.tok().Kind == scan.Comma && p.peekTok(1).Kind == scan.RBrace {
+	if p.tok().Kind == scan.Comma && p.peek().Kind == scan.RBrace {
 		p.next()
 		p.next()
 		return Set{}
@@ -918,7 +928,7 @@ func (p *parser) exprPrimary() []Op {
 		}
 		return []Op{Value{Variable(t.Text)}}
 	}
-	if t.Kind == scan.Ident && p.peekTok(1).Kind == scan.LParen {
+	if t.Kind == scan.Ident && p.peek().Kind == scan.LParen {
 		p.fail(fmt.Sprintf("predicate %s cannot appear inside an expression", t.Text))
 	}
 	switch t.Kind {

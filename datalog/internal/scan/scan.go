@@ -92,6 +92,19 @@ type Token struct {
 	Err string
 }
 
+// Scanner reads the tokens of a source one at a time, so that a parser that
+// stops early, at its error limit, never scans the rest of a huge input.
+type Scanner struct{ s scanner }
+
+// New returns a Scanner at the start of src.
+func New(src string) *Scanner {
+	return &Scanner{scanner{src: src, pos: Pos{Line: 1, Col: 1}}}
+}
+
+// Next returns the next token. A lexical error is an Illegal token with its
+// explanation; at the end of src, Next returns EOF, again and again.
+func (s *Scanner) Next() Token { return s.s.next() }
+
 // Scan returns the tokens of src, ending with one EOF token. A lexical error
 // becomes an Illegal token with its explanation; scanning goes on after it.
 // At most maxTokens tokens are returned (the last one then an Illegal token

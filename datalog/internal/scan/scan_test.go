@@ -249,3 +249,20 @@ func TestScanLinear(t *testing.T) {
 		}
 	}
 }
+
+// TestScanner reads tokens one at a time: the same as Scan, then EOF for
+// ever.
+func TestScanner(t *testing.T) {
+	src := "check if f($x), $x < 2019-12-04T09:46:41Z; \xff \"\\q\" /*"
+	want := Scan(src, len(src)+1)
+	s := New(src)
+	var got []Token
+	for range len(want) + 3 {
+		got = append(got, s.Next())
+	}
+	eof := want[len(want)-1]
+	want = append(want, eof, eof, eof)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("mismatch (-Scan +Next):\n%s", diff)
+	}
+}
