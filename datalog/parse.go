@@ -47,9 +47,12 @@ func ParseFact(src string, opts *ParseOptions) (Fact, error) {
 	var f Fact
 	err := parseOne(src, opts, func(p *parser) {
 		pos := p.tok().Pos
-		pred, vars := p.predicate(false)
+		pred, vars := p.predicate(true)
 		if len(vars) > 0 {
-			p.failAt(pos, "a fact has no variables")
+			p.failAt(vars[0].pos, "a fact has no variables")
+		}
+		if len(pred.Terms) == 0 {
+			p.failAt(pos, "a fact has at least one term")
 		}
 		f = Fact{pred}
 	})

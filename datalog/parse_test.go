@@ -728,7 +728,7 @@ var parseErrorTests = []struct {
 
 	// Statements.
 	{name: "variable in a fact", src: `right("file1", $op);`},
-	{name: "fact without terms", src: "f();"},
+	{name: "fact without terms in a block", src: "f();"},
 	{name: "rule missing its arrow", src: "f($x) g($x);"},
 	{name: "missing semicolon", src: "f(1)\ng(2);"},
 	{name: "missing closing parenthesis", src: "f(1, 2;"},
@@ -801,6 +801,8 @@ var parseErrorTests = []struct {
 
 	// The single-statement parsers.
 	{name: "fact with a variable", mode: "fact", src: "f($x)"},
+	{name: "fact with a variable in an array", mode: "fact", src: "f(1, [$x])"},
+	{name: "fact without terms", mode: "fact", src: "f()"},
 	{name: "fact then more", mode: "fact", src: "f(1); g(2)"},
 	{name: "rule without body", mode: "rule", src: "f(1) <-"},
 	{name: "not a check", mode: "check", src: "allow if true"},
