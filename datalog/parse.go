@@ -13,7 +13,11 @@ import (
 )
 
 // Params binds the {name} parameters of a source: a ground [Term] for a
-// parameter in a term, a [PublicKey] for one in a trusting clause.
+// parameter in a term, a [PublicKey] for one in a trusting clause. A value
+// takes the place of its parameter as if written there: sets and maps are
+// put in canonical order, and what source text could not spell (a set of
+// mixed types, a date past year 9999) is an error. The names true, false,
+// null and hex:.. are values, not parameters: {true} is a set.
 type Params map[string]Param
 
 // ParseOptions are the optional settings of a parse. A nil *ParseOptions
