@@ -948,6 +948,9 @@ func parseGolden(data []byte) []goldenSection {
 // error or (for the long but valid ones) a program that prints; how long
 // parsing, printing and formatting the error take is logged, not asserted.
 func TestParseHostileInput(t *testing.T) {
+	if testing.Short() {
+		t.Skip("parses 20 MiB")
+	}
 	const deep = 100000
 	const mib = 1 << 20
 	nestedArray := Term(Array{})
