@@ -678,6 +678,12 @@ func (p *parser) date(t scan.Token) Term {
 	if err != nil {
 		p.failAt(t.Pos, "invalid date: "+err.Error())
 	}
+	// time.Parse accepts offsets such as +24:00 and -22:60; RFC 3339 (and
+	// the reference) allow hours up to 23 and minutes up to 59. The scanner
+	// has made sure that an offset is the last six characters, ±hh:mm.
+	if n := len(t.Text); !strings.ContainsAny(t.Text[n-1:], "Zz") && (t.Text[n-5:n-3] > "23" || t.Text[n-2:] > "59") {
+		p.failAt(t.Pos, "invalid date: time zone offset "+t.Text[n-6:]+" out of range")
+	}
 	if tm.Unix() < 0 {
 		p.failAt(t.Pos, "dates before 1970-01-01T00:00:00Z cannot be represented")
 	}

@@ -712,6 +712,8 @@ var parseErrorTests = []struct {
 	{name: "integer overflow in an expression", src: "check if 9223372036854775808 > 0;"},
 	{name: "invalid date", src: "f(2020-02-30T00:00:00Z);"},
 	{name: "invalid time of day", src: "f(2020-01-01T24:00:00Z);"},
+	{name: "date offset hour out of range", src: "f(2020-01-01T00:00:00+24:00);"},
+	{name: "date offset minute out of range", src: "f(2020-01-01T00:00:00-22:60);"},
 	{name: "date before 1970", src: "f(1969-12-31T23:59:59Z);"},
 	{name: "date before 1970 by its offset", src: "f(1970-01-01T00:00:00+00:01);"},
 	{name: "date after 9999 by its offset", src: "f(9999-12-31T23:59:59-00:01);"},
