@@ -27,13 +27,14 @@ func (e *ParseError) Error() string {
 	}
 	fmt.Fprintf(&b, "%d:%d: %s", e.Line, e.Col, e.Msg)
 	if e.Excerpt != "" {
+		excerpt, col := excerptWindow(e.Excerpt, e.Col)
 		b.WriteString("\n\t")
-		b.WriteString(e.Excerpt)
+		b.WriteString(excerpt)
 		b.WriteString("\n\t")
 		// Keep tabs so that the caret lines up under the column.
 		n := 0
-		for _, r := range e.Excerpt {
-			if n >= e.Col-1 {
+		for _, r := range excerpt {
+			if n >= col-1 {
 				break
 			}
 			if r == '\t' {
@@ -46,6 +47,30 @@ func (e *ParseError) Error() string {
 		b.WriteByte('^')
 	}
 	return b.String()
+}
+
+// excerptHalfWidth is how many characters of a long source line an error
+// shows on each side of its column.
+const excerptHalfWidth = 40
+
+// excerptWindow cuts a long line to the characters around col, marking the
+// cuts with "...", and returns the column within the cut line.
+func excerptWindow(line string, col int) (string, int) {
+	runes := []rune(line)
+	if len(runes) <= 2*excerptHalfWidth {
+		return line, col
+	}
+	start := max(0, col-1-excerptHalfWidth)
+	end := min(len(runes), col-1+excerptHalfWidth)
+	out := string(runes[start:end])
+	if start > 0 {
+		out = "..." + out
+		col = col - start + 3
+	}
+	if end < len(runes) {
+		out += "..."
+	}
+	return out, col
 }
 
 // Is makes errors.Is(err, ErrSyntax) true for every parse error.

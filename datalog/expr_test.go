@@ -225,3 +225,20 @@ func TestEvaluationLimits(t *testing.T) {
 		t.Errorf("cancelled: got %v", err)
 	}
 }
+
+func TestLongLineExcerpt(t *testing.T) {
+	src := "check if " + strings.Repeat("1 + ", 200) + "$x;"
+	_, err := ParseBlock(src, nil)
+	var pe *ParseError
+	if !errors.As(err, &pe) {
+		t.Fatalf("got %v", err)
+	}
+	lines := strings.Split(pe.Error(), "\n")
+	if len(lines) != 3 || len(lines[1]) > 2*excerptHalfWidth+8 {
+		t.Fatalf("excerpt not cut: %q", pe.Error())
+	}
+	caret := strings.Index(lines[2], "^")
+	if lines[1][caret] != '$' {
+		t.Errorf("caret under %q, want under $x:\n%s", lines[1][caret], pe.Error())
+	}
+}

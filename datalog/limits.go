@@ -34,7 +34,7 @@ var DefaultLimits = Limits{
 	MaxDepth:       64,
 	MaxFacts:       10000,
 	MaxIterations:  100,
-	MaxTime:        5 * time.Millisecond,
+	MaxTime:        20 * time.Millisecond,
 	MaxRegexpBytes: 1024,
 	MaxValueBytes:  64 << 10,
 }
