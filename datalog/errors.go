@@ -51,7 +51,7 @@ func (e *ParseError) Error() string {
 
 // excerptHalfWidth is how many characters of a long source line an error
 // shows on each side of its column.
-const excerptHalfWidth = 40
+const excerptHalfWidth = 60
 
 // excerptWindow cuts a long line to the characters around col, marking the
 // cuts with "...", and returns the column within the cut line.
