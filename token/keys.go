@@ -98,11 +98,10 @@ func NewPublicKey(alg Algorithm, wire []byte) (PublicKey, error) {
 		if len(wire) != ed25519KeySize {
 			return PublicKey{}, fmt.Errorf("%w: ed25519 public key must be %d bytes, not %d", ErrInvalidKey, ed25519KeySize, len(wire))
 		}
-		y := edwardsY(wire)
-		if !edwardsOnCurve(y) {
+		if !edwardsOnCurve(edwardsY(wire)) {
 			return PublicKey{}, fmt.Errorf("%w: ed25519 public key is not a point of the curve", ErrInvalidKey)
 		}
-		return PublicKey{alg: alg, wire: bytes.Clone(wire), smallOrder: edwardsSmallOrder(y)}, nil
+		return PublicKey{alg: alg, wire: bytes.Clone(wire), smallOrder: smallOrderEncoding(wire)}, nil
 	case Secp256r1:
 		if len(wire) != p256KeySize {
 			return PublicKey{}, fmt.Errorf("%w: secp256r1 public key must be %d bytes, not %d", ErrInvalidKey, p256KeySize, len(wire))
@@ -125,6 +124,22 @@ func NewPublicKey(alg Algorithm, wire []byte) (PublicKey, error) {
 		return PublicKey{alg: alg, wire: bytes.Clone(wire), ec: ec}, nil
 	}
 	return PublicKey{}, fmt.Errorf("%w: unknown algorithm %s", ErrInvalidKey, alg)
+}
+
+// wirePublicKey is NewPublicKey for the keys a token carries, on the hot
+// path of verification. An Ed25519 key is not checked to be a point of the
+// curve (27 µs with math/big): every key of a token verifies a signature
+// or matches the proof before the token is accepted, and crypto/ed25519
+// refuses a key that does not decode. Its length and small order are
+// checked as NewPublicKey checks them.
+func wirePublicKey(alg Algorithm, wire []byte) (PublicKey, error) {
+	if alg != Ed25519 {
+		return NewPublicKey(alg, wire)
+	}
+	if len(wire) != ed25519KeySize {
+		return PublicKey{}, fmt.Errorf("%w: ed25519 public key must be %d bytes, not %d", ErrInvalidKey, ed25519KeySize, len(wire))
+	}
+	return PublicKey{alg: alg, wire: bytes.Clone(wire), smallOrder: smallOrderEncoding(wire)}, nil
 }
 
 // ParsePublicKey decodes the text form of a key, "ed25519/<hex>" or
@@ -206,7 +221,7 @@ func (k PublicKey) Verify(payload, sig []byte) error {
 		}
 		// An R that is not a point fails below: crypto/ed25519 compares
 		// it with the encoding of a point.
-		if edwardsSmallOrder(edwardsY(sig[:ed25519KeySize])) {
+		if smallOrderEncoding(sig[:ed25519KeySize]) {
 			return fmt.Errorf("%w: ed25519 signature R of small order", ErrInvalidSignature)
 		}
 		if !ed25519.Verify(ed25519.PublicKey(k.wire), payload, sig) {
@@ -456,6 +471,43 @@ func edwardsOnCurve(y *big.Int) bool {
 	v := y2.Mul(y2, edD).Add(y2, bigOne)
 	uv := u.Mul(u, v).Mod(u, edP)
 	return big.Jacobi(uv, edP) >= 0
+}
+
+// smallOrderEncodings are the encodings, sign bit cleared, of the points
+// of small order: each ordinate of edSmallOrderY, and the unreduced form
+// y + p where it fits in 255 bits.
+var smallOrderEncodings = func() [][ed25519KeySize]byte {
+	limit := new(big.Int).Lsh(bigOne, 255)
+	var encs [][ed25519KeySize]byte
+	for _, y := range edSmallOrderY {
+		for _, v := range []*big.Int{y, new(big.Int).Add(y, edP)} {
+			if v.Cmp(limit) >= 0 {
+				continue
+			}
+			var le [ed25519KeySize]byte
+			be := v.FillBytes(make([]byte, ed25519KeySize))
+			for i, c := range be {
+				le[ed25519KeySize-1-i] = c
+			}
+			encs = append(encs, le)
+		}
+	}
+	return encs
+}()
+
+// smallOrderEncoding reports whether 32 bytes encode a point of small
+// order, whatever the sign bit: edwardsSmallOrder(edwardsY(enc)) without
+// the arithmetic, for the verification path.
+func smallOrderEncoding(enc []byte) bool {
+	var e [ed25519KeySize]byte
+	copy(e[:], enc)
+	e[ed25519KeySize-1] &= 0x7f
+	for _, s := range smallOrderEncodings {
+		if e == s {
+			return true
+		}
+	}
+	return false
 }
 
 // edwardsSmallOrder reports whether the point of ordinate y has an order

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/sha512"
 	"encoding/asn1"
 	"encoding/hex"
@@ -774,4 +775,34 @@ func ExamplePrivateKey() {
 	// ed25519-private/<redacted>
 	// ed25519/d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a
 	// <nil>
+}
+
+// TestSmallOrderEncoding checks the byte comparison against the
+// arithmetic it replaces, on the small-order encodings, with either sign
+// bit, and on random bytes.
+func TestSmallOrderEncoding(t *testing.T) {
+	var inputs [][]byte
+	for _, e := range smallOrderEncodings {
+		a, b := e, e
+		b[ed25519KeySize-1] |= 0x80
+		inputs = append(inputs, a[:], b[:])
+	}
+	for i := 0; i < 2000; i++ {
+		b := make([]byte, ed25519KeySize)
+		rand.Read(b)
+		inputs = append(inputs, b)
+	}
+	found := 0
+	for _, in := range inputs {
+		want := edwardsSmallOrder(edwardsY(in))
+		if got := smallOrderEncoding(in); got != want {
+			t.Errorf("%x: smallOrderEncoding %v, arithmetic %v", in, got, want)
+		}
+		if want {
+			found++
+		}
+	}
+	if found != 2*len(smallOrderEncodings) || len(smallOrderEncodings) < 7 {
+		t.Errorf("%d small-order inputs among %d encodings", found, len(smallOrderEncodings))
+	}
 }

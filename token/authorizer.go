@@ -1,0 +1,125 @@
+package token
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/codios/codios/datalog"
+)
+
+// Authorizer is a service's side of authorization: its policy (facts,
+// rules, checks and allow/deny policies), parsed once and applied to every
+// request. It is safe for concurrent use.
+type Authorizer struct {
+	policy  *datalog.Program
+	limits  datalog.Limits
+	externs map[string]datalog.ExternFunc
+}
+
+// AuthorizerOptions are the optional settings of an Authorizer.
+type AuthorizerOptions struct {
+	// Limits bounds every evaluation.
+	Limits datalog.Limits
+	// Externs are the functions extern::name calls reach.
+	Externs map[string]datalog.ExternFunc
+}
+
+// NewAuthorizer returns an authorizer for a parsed policy. The program is
+// kept, not copied: do not change it afterwards.
+func NewAuthorizer(policy *datalog.Program, opts *AuthorizerOptions) *Authorizer {
+	if opts == nil {
+		opts = &AuthorizerOptions{}
+	}
+	return &Authorizer{policy: policy, limits: opts.Limits, externs: opts.Externs}
+}
+
+// ParseAuthorizer parses a policy's source and returns its authorizer.
+func ParseAuthorizer(src string, params datalog.Params, opts *AuthorizerOptions) (*Authorizer, error) {
+	p, err := datalog.ParseAuthorizer(src, &datalog.ParseOptions{Params: params})
+	if err != nil {
+		return nil, err
+	}
+	return NewAuthorizer(p, opts), nil
+}
+
+// Request is what one call brings to the authorizer besides the token.
+type Request struct {
+	// Time is the request's time, given as the fact time(...). The zero
+	// time adds no fact.
+	Time time.Time
+	// Facts are the request's facts: resource, operation, and so on.
+	Facts []datalog.Fact
+	// Program holds more request-specific facts, rules, checks or
+	// policies, evaluated as the authorizer's own.
+	Program *datalog.Program
+}
+
+// Decision is the outcome of authorizing one request. Deny is a decision,
+// not an error.
+type Decision struct {
+	// Allowed is true when an allow policy matched and no check failed.
+	Allowed bool
+	// Policy is the policy that matched, or nil when none did.
+	Policy *datalog.MatchedPolicy
+	// FailedChecks lists every check that failed, the authorizer's first.
+	FailedChecks []datalog.FailedCheck
+
+	world *datalog.World
+}
+
+// Authorize evaluates the token's blocks, the request and the policy. An
+// error is bad input or an exhausted limit; a denial is a Decision.
+func (a *Authorizer) Authorize(ctx context.Context, t *Token, req *Request) (*Decision, error) {
+	w := datalog.NewWorld(&datalog.Options{Limits: a.limits, Externs: a.externs})
+	for _, b := range t.blocks {
+		var key *datalog.PublicKey
+		if b.ExternalKey != nil {
+			k := b.ExternalKey.Datalog()
+			key = &k
+		}
+		if _, err := w.AddBlock(b.Program, key); err != nil {
+			return nil, fmt.Errorf("block %d: %w", b.Index, err)
+		}
+	}
+	if req != nil {
+		if !req.Time.IsZero() {
+			if err := w.AddFact(TimeFact(req.Time)); err != nil {
+				return nil, err
+			}
+		}
+		for _, f := range req.Facts {
+			if err := w.AddFact(f); err != nil {
+				return nil, err
+			}
+		}
+		if req.Program != nil {
+			if err := w.AddAuthorizer(req.Program); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := w.AddAuthorizer(a.policy); err != nil {
+		return nil, err
+	}
+	res, err := w.Authorize(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &Decision{Allowed: res.Allowed(), Policy: res.Policy, FailedChecks: res.FailedChecks, world: w}, nil
+}
+
+// TimeFact is the fact time(t), t truncated to the second.
+func TimeFact(t time.Time) datalog.Fact {
+	return datalog.Fact{Predicate: datalog.Predicate{Name: "time", Terms: []datalog.Term{datalog.DateOf(t)}}}
+}
+
+// Facts returns every fact of the evaluated world with its origin, to
+// explain a decision.
+func (d *Decision) Facts() []datalog.FactGroup { return d.world.Facts() }
+
+// Query returns what a rule derives from the evaluated world, as the
+// authorizer sees it: what may this token do?
+func (d *Decision) Query(ctx context.Context, r datalog.Rule) ([]datalog.Fact, error) {
+	return d.world.Query(ctx, r)
+}

@@ -1,0 +1,47 @@
+// Package token is Codios's capability token: a Biscuit v3 token (format
+// of the Biscuit specification v3.3), wire-compatible with every Biscuit
+// implementation. A token is an append-only chain of signed blocks of
+// Datalog (package datalog); each holder can narrow it offline, and any
+// service verifies it with the root public key alone.
+//
+// # Entry points
+//
+//   - Keys: [GenerateKey], [ParsePublicKey], [ParsePrivateKey]; Ed25519
+//     and ECDSA P-256. A [PrivateKey] never prints its secret.
+//   - Minting: [New] signs the authority block with the root key.
+//   - Attenuating: [Token.Append] adds a block with the token's own last
+//     key; [Token.Seal] forbids further blocks. Third-party blocks:
+//     [Token.ThirdPartyRequest], [ThirdPartyRequest.Sign] (by the third
+//     party), [Token.AppendThirdParty].
+//   - Verifying: [Parse] and [ParseText], or [ParseUnverified] then
+//     [Unverified.Verify], with a root key or a [KeySet] of keys by id.
+//   - Authorizing: an [Authorizer] holds a service's policy, parsed once;
+//     [Authorizer.Authorize] evaluates a token and a [Request] into a
+//     [Decision].
+//   - Inspecting: [Token.Blocks] gives each block's Datalog, version,
+//     signer and revocation id.
+//
+// # Trust model
+//
+// Each block is signed by the key whose public half the previous block
+// carries; the authority block by the root key. The last private key
+// travels in the token, so that its holder can append a block — and
+// nobody can remove or change one: a block's signature covers its
+// bytes, its next key and (signature version 1) the previous signature.
+// Every signature is checked before any block content is decoded: an
+// [Unverified] token exposes no Datalog. A third-party block carries a
+// second signature, by an outside key, over its contents and the previous
+// signature, so that it is bound to one token; a trusting clause naming
+// that key trusts its facts. Block contents are then evaluated under the
+// scope rules of package datalog: facts a block adds can never widen what
+// the authority granted.
+//
+// # Limits
+//
+// A token from the network is hostile until verified. [Limits] bounds its
+// size and its number of blocks before anything is decoded, and the
+// nesting of its terms and expressions when blocks are decoded; the
+// Datalog limits bound evaluation. Errors wrap [ErrFormat],
+// [ErrInvalidSignature], [ErrInvalidKey], [ErrUnknownRootKey],
+// [ErrSealed] or [ErrLimit].
+package token

@@ -1,0 +1,422 @@
+package token
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/codios/codios/datalog"
+	"github.com/codios/codios/token/internal/format"
+	"github.com/codios/codios/token/internal/pb"
+	"github.com/codios/codios/token/internal/sig"
+)
+
+// Unverified is a token whose signatures have not been checked. Its
+// blocks are kept as the bytes that the signatures cover; nothing in them
+// is decoded until Verify has checked every signature.
+type Unverified struct {
+	rootKeyID *uint32
+	blocks    []rawBlock
+	// proof: the last link's private key, or the final signature of a
+	// sealed token.
+	nextSecret []byte
+	finalSig   []byte
+	limits     Limits
+}
+
+// rawBlock is one SignedBlock, decoded from the wire but not verified.
+type rawBlock struct {
+	data       []byte // the serialized Block
+	nextKey    PublicKey
+	signature  []byte
+	external   *externalSig
+	sigVersion uint32
+}
+
+type externalSig struct {
+	signature []byte
+	key       PublicKey
+}
+
+// Token is a verified token: every signature checked, every block decoded.
+// It is immutable; attenuating it returns a new Token.
+type Token struct {
+	rootKeyID *uint32
+	blocks    []*Block
+	raw       []rawBlock
+	next      *PrivateKey // nil when sealed
+	finalSig  []byte
+	// syms and keys are the token's tables: the defaults and the symbols
+	// and keys of its first-party blocks, for encoding the next block.
+	syms   *format.Symbols
+	keys   *format.Keys
+	limits Limits
+}
+
+// Block is one decoded block of a token.
+type Block struct {
+	// Index is the block's place: 0 for the authority block.
+	Index int
+	// Program is the block's Datalog.
+	Program *datalog.Program
+	// Version is the Datalog version the block declares (3 to 6: v3.0 to
+	// v3.3).
+	Version uint32
+	// Context is the block's free-form context string, if any.
+	Context string
+	// ExternalKey is the key of the third party that signed the block, or
+	// nil for a first-party block.
+	ExternalKey *PublicKey
+	// RevocationID is the block's signature: revoking it revokes the
+	// token and every token derived from it.
+	RevocationID []byte
+	// NextKey is the public key of the next link of the chain.
+	NextKey PublicKey
+	// SignatureVersion is the payload format of the block's signature (0
+	// or 1).
+	SignatureVersion uint32
+}
+
+// Parse decodes a serialized token and verifies it with the root key
+// that keys chooses. It is ParseUnverified then Verify.
+func Parse(data []byte, keys RootKeys, limits *Limits) (*Token, error) {
+	u, err := ParseUnverified(data, limits)
+	if err != nil {
+		return nil, err
+	}
+	return u.Verify(keys)
+}
+
+// ParseText decodes a token in its base64 text form, then verifies it.
+func ParseText(text string, keys RootKeys, limits *Limits) (*Token, error) {
+	data, err := DecodeText(text, limits)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(data, keys, limits)
+}
+
+// DecodeText decodes the base64 URL-safe text form of a token, with or
+// without padding and with or without the "biscuit:" prefix.
+func DecodeText(text string, limits *Limits) ([]byte, error) {
+	l := limitsOf(limits)
+	text = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(text), "biscuit:"))
+	if base64.RawURLEncoding.DecodedLen(len(text)) > l.MaxTokenBytes+2 {
+		return nil, limitErr("MaxTokenBytes", l.MaxTokenBytes)
+	}
+	data, err := base64.URLEncoding.DecodeString(text)
+	if err != nil {
+		data, err = base64.RawURLEncoding.DecodeString(text)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: token is not base64 URL text: %w", ErrFormat, err)
+	}
+	return data, nil
+}
+
+func limitsOf(l *Limits) Limits {
+	if l == nil {
+		return DefaultLimits.withDefaults()
+	}
+	return l.withDefaults()
+}
+
+// ParseUnverified decodes the outer structure of a token: its blocks'
+// bytes, keys and signatures. Block contents stay undecoded.
+func ParseUnverified(data []byte, limits *Limits) (*Unverified, error) {
+	l := limitsOf(limits)
+	if len(data) > l.MaxTokenBytes {
+		return nil, limitErr("MaxTokenBytes", l.MaxTokenBytes)
+	}
+	var msg pb.Biscuit
+	if err := proto.Unmarshal(data, &msg); err != nil {
+		return nil, fmt.Errorf("%w: decoding token: %w", ErrFormat, err)
+	}
+	if 1+len(msg.GetBlocks()) > l.MaxBlocks {
+		return nil, limitErr("MaxBlocks", l.MaxBlocks)
+	}
+	u := &Unverified{rootKeyID: msg.RootKeyId, limits: l}
+	all := append([]*pb.SignedBlock{msg.GetAuthority()}, msg.GetBlocks()...)
+	for i, sb := range all {
+		rb, err := decodeSignedBlock(sb)
+		if err != nil {
+			return nil, fmt.Errorf("block %d: %w", i, err)
+		}
+		if i == 0 && rb.external != nil {
+			return nil, fmt.Errorf("%w: the authority block cannot have an external signature", ErrFormat)
+		}
+		u.blocks = append(u.blocks, rb)
+	}
+	switch p := msg.GetProof().GetContent().(type) {
+	case *pb.Proof_NextSecret:
+		u.nextSecret = p.NextSecret
+	case *pb.Proof_FinalSignature:
+		u.finalSig = p.FinalSignature
+	default:
+		return nil, fmt.Errorf("%w: token has no proof", ErrFormat)
+	}
+	return u, nil
+}
+
+func decodeSignedBlock(sb *pb.SignedBlock) (rawBlock, error) {
+	next, err := keyFromProto(sb.GetNextKey())
+	if err != nil {
+		return rawBlock{}, err
+	}
+	rb := rawBlock{data: sb.GetBlock(), nextKey: next, signature: sb.GetSignature(), sigVersion: sb.GetVersion()}
+	if rb.sigVersion > sig.Version1 {
+		return rawBlock{}, fmt.Errorf("%w: unknown signature version %d", ErrFormat, rb.sigVersion)
+	}
+	if es := sb.GetExternalSignature(); es != nil {
+		key, err := keyFromProto(es.GetPublicKey())
+		if err != nil {
+			return rawBlock{}, err
+		}
+		if rb.sigVersion < sig.Version1 {
+			return rawBlock{}, fmt.Errorf("%w: a third-party block needs signature version 1", ErrFormat)
+		}
+		rb.external = &externalSig{signature: es.GetSignature(), key: key}
+	}
+	return rb, nil
+}
+
+func keyFromProto(k *pb.PublicKey) (PublicKey, error) {
+	if k == nil {
+		return PublicKey{}, fmt.Errorf("%w: missing public key", ErrFormat)
+	}
+	key, err := wirePublicKey(Algorithm(k.GetAlgorithm()), k.GetKey())
+	if err != nil {
+		return PublicKey{}, fmt.Errorf("%w: %w", ErrFormat, err)
+	}
+	return key, nil
+}
+
+func keyToProto(k PublicKey) *pb.PublicKey {
+	return &pb.PublicKey{Algorithm: pb.PublicKey_Algorithm(k.Algorithm()).Enum(), Key: k.Bytes()}
+}
+
+func sigKey(k PublicKey) sig.Key { return sig.Key{Algorithm: uint32(k.Algorithm()), Bytes: k.wire} }
+
+
+// RootKeyID returns the root key id the token names, if any.
+func (u *Unverified) RootKeyID() (uint32, bool) {
+	if u.rootKeyID == nil {
+		return 0, false
+	}
+	return *u.rootKeyID, true
+}
+
+// Verify checks every signature of the chain, from the root key that keys
+// chooses for the token's root key id, then the proof, then decodes the
+// blocks. Nothing of a block is decoded before all signatures pass.
+func (u *Unverified) Verify(keys RootKeys) (*Token, error) {
+	root, err := keys.RootKey(u.rootKeyID)
+	if err != nil {
+		return nil, err
+	}
+	next, err := u.verifySignatures(root)
+	if err != nil {
+		return nil, err
+	}
+	return u.decode(next)
+}
+
+// verifySignatures checks the chain and the proof. It returns the last
+// link's private key, nil for a sealed token.
+func (u *Unverified) verifySignatures(root PublicKey) (*PrivateKey, error) {
+	signer := root
+	for i, b := range u.blocks {
+		if signer.Algorithm() == Ed25519 && len(b.signature) != ed25519SignatureSize {
+			return nil, fmt.Errorf("%w: block %d: an Ed25519 signature has %d bytes, not %d", ErrFormat, i, len(b.signature), ed25519SignatureSize)
+		}
+		if err := signer.Verify(signedPayload(u.blocks, i), b.signature); err != nil {
+			return nil, fmt.Errorf("block %d: %w", i, err)
+		}
+		if b.external != nil {
+			if err := b.external.key.Verify(sig.ExternalV1(b.data, u.blocks[i-1].signature), b.external.signature); err != nil {
+				return nil, fmt.Errorf("block %d: external signature: %w", i, err)
+			}
+		}
+		signer = b.nextKey
+	}
+	last := u.blocks[len(u.blocks)-1]
+	if u.finalSig != nil {
+		if err := signer.Verify(sig.Seal(last.data, sigKey(last.nextKey), last.signature), u.finalSig); err != nil {
+			return nil, fmt.Errorf("sealed token: final signature: %w", err)
+		}
+		return nil, nil
+	}
+	next, err := NewPrivateKey(signer.Algorithm(), u.nextSecret)
+	if err != nil {
+		return nil, fmt.Errorf("%w: proof: %w", ErrFormat, err)
+	}
+	if !next.Public().Equal(signer) {
+		return nil, fmt.Errorf("%w: the proof's key is not the last block's next key", ErrInvalidSignature)
+	}
+	return next, nil
+}
+
+// signedPayload is the payload that block i's signature covers.
+func signedPayload(blocks []rawBlock, i int) []byte {
+	b := blocks[i]
+	var ext []byte
+	if b.external != nil {
+		ext = b.external.signature
+	}
+	if b.sigVersion == sig.Version0 {
+		return sig.BlockV0(b.data, ext, sigKey(b.nextKey))
+	}
+	if i == 0 {
+		return sig.AuthorityV1(b.data, sigKey(b.nextKey))
+	}
+	return sig.BlockV1(b.data, sigKey(b.nextKey), blocks[i-1].signature, ext)
+}
+
+// decode decodes every block with its symbol and key tables: the token's
+// growing tables for first-party blocks, fresh ones for third-party blocks.
+func (u *Unverified) decode(next *PrivateKey) (*Token, error) {
+	t := &Token{rootKeyID: u.rootKeyID, raw: u.blocks, next: next, finalSig: u.finalSig, syms: format.NewSymbols(), keys: &format.Keys{}, limits: u.limits}
+	for i, rb := range u.blocks {
+		blk, err := decodeBlock(i, rb, t.syms, t.keys, u.limits)
+		if err != nil {
+			return nil, fmt.Errorf("block %d: %w", i, err)
+		}
+		t.blocks = append(t.blocks, blk)
+	}
+	return t, nil
+}
+
+// decodeBlock decodes one verified block. A first-party block extends the
+// token's tables; a third-party block is read with tables of its own.
+func decodeBlock(i int, rb rawBlock, syms *format.Symbols, keys *format.Keys, l Limits) (*Block, error) {
+	var msg pb.Block
+	if err := proto.Unmarshal(rb.data, &msg); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrFormat, err)
+	}
+	if rb.external != nil {
+		syms, keys = format.NewSymbols(), &format.Keys{}
+	}
+	if err := syms.Extend(msg.GetSymbols()); err != nil {
+		return nil, err
+	}
+	var declared []datalog.PublicKey
+	for _, k := range msg.GetPublicKeys() {
+		key, err := keyFromProto(k)
+		if err != nil {
+			return nil, err
+		}
+		declared = append(declared, key.Datalog())
+	}
+	if err := keys.Extend(declared); err != nil {
+		return nil, err
+	}
+	prog, err := format.Decode(&msg, syms, keys, rb.external != nil, l.Datalog.MaxDepth)
+	if err != nil {
+		return nil, err
+	}
+	blk := &Block{
+		Index: i, Program: prog, Version: msg.GetVersion(), Context: msg.GetContext(),
+		RevocationID: bytes.Clone(rb.signature), NextKey: rb.nextKey, SignatureVersion: rb.sigVersion,
+	}
+	if rb.external != nil {
+		k := rb.external.key
+		blk.ExternalKey = &k
+	}
+	return blk, nil
+}
+
+// Blocks returns the token's blocks in order, the authority block first.
+func (t *Token) Blocks() []*Block { return t.blocks }
+
+// RootKeyID returns the root key id the token names, if any.
+func (t *Token) RootKeyID() (uint32, bool) {
+	if t.rootKeyID == nil {
+		return 0, false
+	}
+	return *t.rootKeyID, true
+}
+
+// Sealed reports whether the token is sealed: it can no longer be
+// attenuated.
+func (t *Token) Sealed() bool { return t.next == nil }
+
+// RevocationIDs returns each block's revocation id, in order.
+func (t *Token) RevocationIDs() [][]byte {
+	ids := make([][]byte, len(t.blocks))
+	for i, b := range t.blocks {
+		ids[i] = bytes.Clone(b.RevocationID)
+	}
+	return ids
+}
+
+// Serialize returns the token's wire bytes.
+func (t *Token) Serialize() ([]byte, error) {
+	msg := &pb.Biscuit{RootKeyId: t.rootKeyID, Proof: &pb.Proof{}}
+	for i, rb := range t.raw {
+		sb := &pb.SignedBlock{Block: rb.data, NextKey: keyToProto(rb.nextKey), Signature: rb.signature}
+		if rb.sigVersion != sig.Version0 {
+			sb.Version = proto.Uint32(rb.sigVersion)
+		}
+		if rb.external != nil {
+			sb.ExternalSignature = &pb.ExternalSignature{Signature: rb.external.signature, PublicKey: keyToProto(rb.external.key)}
+		}
+		if i == 0 {
+			msg.Authority = sb
+		} else {
+			msg.Blocks = append(msg.Blocks, sb)
+		}
+	}
+	if t.next != nil {
+		msg.Proof.Content = &pb.Proof_NextSecret{NextSecret: t.next.SecretBytes()}
+	} else {
+		msg.Proof.Content = &pb.Proof_FinalSignature{FinalSignature: t.finalSig}
+	}
+	return proto.Marshal(msg)
+}
+
+// String returns the token's text form: its bytes in base64 URL-safe
+// encoding with padding, as other implementations print it.
+func (t *Token) String() string {
+	data, err := t.Serialize()
+	if err != nil {
+		return "<invalid token: " + err.Error() + ">"
+	}
+	return base64.URLEncoding.EncodeToString(data)
+}
+
+// RootKeys chooses the root public key that verifies a token, from the
+// token's root key id (nil when it names none). A [PublicKey] is a
+// RootKeys that accepts any id; a [KeySet] looks the id up.
+type RootKeys interface {
+	RootKey(id *uint32) (PublicKey, error)
+}
+
+// RootKey returns k whatever the id: a single trusted root.
+func (k PublicKey) RootKey(*uint32) (PublicKey, error) { return k, nil }
+
+// KeySet is a set of root keys by id, so that keys can rotate: a new key
+// gets a new id, and both verify while tokens of the old one live.
+type KeySet struct {
+	// Keys maps root key ids to keys.
+	Keys map[uint32]PublicKey
+	// Default verifies tokens that name no root key id, if set.
+	Default *PublicKey
+}
+
+// RootKey returns the key of id, or ErrUnknownRootKey.
+func (s KeySet) RootKey(id *uint32) (PublicKey, error) {
+	if id == nil {
+		if s.Default != nil {
+			return *s.Default, nil
+		}
+		return PublicKey{}, fmt.Errorf("%w: the token names no root key id", ErrUnknownRootKey)
+	}
+	k, ok := s.Keys[*id]
+	if !ok {
+		return PublicKey{}, fmt.Errorf("%w: id %d", ErrUnknownRootKey, *id)
+	}
+	return k, nil
+}
