@@ -200,7 +200,6 @@ func keyToProto(k PublicKey) *pb.PublicKey {
 
 func sigKey(k PublicKey) sig.Key { return sig.Key{Algorithm: uint32(k.Algorithm()), Bytes: k.wire} }
 
-
 // RootKeyID returns the root key id the token names, if any.
 func (u *Unverified) RootKeyID() (uint32, bool) {
 	if u.rootKeyID == nil {
