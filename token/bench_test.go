@@ -3,7 +3,10 @@ package token
 import (
 	"context"
 	"crypto/ed25519"
+	"fmt"
 	"testing"
+
+	"github.com/codios/codios/datalog"
 )
 
 // BenchmarkEd25519Verify is the floor of verification: one signature.
@@ -63,5 +66,76 @@ func BenchmarkStandardAuthorize(b *testing.B) {
 		if err != nil || !d.Allowed {
 			b.Fatal(d, err)
 		}
+	}
+}
+
+// BenchmarkStandardRequestCached is a repeated standard token: the cache
+// spares the signatures, the Datalog runs on every call.
+func BenchmarkStandardRequestCached(b *testing.B) {
+	root := mustKey(b, Ed25519)
+	data, _ := standardToken(b, root).Serialize()
+	a, _ := ParseAuthorizer(standardPolicy, nil, nil)
+	req := &Request{Time: requestTime}
+	ctx := context.Background()
+	pub := root.Public()
+	c := NewCache(1024)
+	b.ReportAllocs()
+	for b.Loop() {
+		tok, err := c.Parse(data, pub, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		d, err := a.Authorize(ctx, tok, req)
+		if err != nil || !d.Allowed {
+			b.Fatal(d, err)
+		}
+	}
+}
+
+// BenchmarkAttenuate parses one block's source, appends it and serializes.
+func BenchmarkAttenuate(b *testing.B) {
+	root := mustKey(b, Ed25519)
+	tok := standardToken(b, root)
+	b.ReportAllocs()
+	for b.Loop() {
+		p, err := datalog.ParseBlock(standardHops[1], nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n, err := tok.Append(p, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := n.Serialize(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkLongToken is a 30-block token, verified and authorized from
+// bytes: the hops repeat in order.
+func BenchmarkLongToken(b *testing.B) {
+	for _, n := range []int{4, 10, 30} {
+		b.Run(fmt.Sprintf("blocks=%d", n), func(b *testing.B) {
+			root := mustKey(b, Ed25519)
+			tok, _ := New(root, mustBlock(b, standardAuthority), nil)
+			for i := 1; i < n; i++ {
+				tok, _ = tok.Append(mustBlock(b, standardHops[(i-1)%len(standardHops)]), nil)
+			}
+			data, _ := tok.Serialize()
+			a, _ := ParseAuthorizer(standardPolicy, nil, nil)
+			req := &Request{Time: requestTime}
+			b.ReportAllocs()
+			for b.Loop() {
+				t, err := Parse(data, root.Public(), nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				d, err := a.Authorize(context.Background(), t, req)
+				if err != nil || !d.Allowed {
+					b.Fatal(d, err)
+				}
+			}
+		})
 	}
 }

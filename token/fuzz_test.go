@@ -1,0 +1,107 @@
+package token
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/codios/codios/datalog"
+	"github.com/codios/codios/internal/samples"
+)
+
+// seedTokens adds every sample token and a fresh standard token.
+func seedTokens(f *testing.F) {
+	if s, dir, err := samples.Load(); err == nil {
+		for _, tc := range s.TestCases {
+			if data, err := os.ReadFile(filepath.Join(dir, tc.Filename)); err == nil {
+				f.Add(data)
+			}
+		}
+	}
+	root, err := NewPrivateKey(Ed25519, make([]byte, 32))
+	if err != nil {
+		f.Fatal(err)
+	}
+	data, err := standardToken(f, root).Serialize()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(data)
+}
+
+func typedTokenError(err error) bool {
+	for _, e := range []error{ErrFormat, ErrInvalidSignature, ErrInvalidKey, ErrUnknownRootKey, ErrLimit} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// FuzzParse feeds bytes to the verifying parser: a token or a typed
+// error, never a panic.
+func FuzzParse(f *testing.F) {
+	seedTokens(f)
+	root, _ := NewPrivateKey(Ed25519, make([]byte, 32))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		tok, err := Parse(data, root.Public(), nil)
+		if err != nil {
+			if !typedTokenError(err) {
+				t.Fatalf("untyped error: %v", err)
+			}
+			return
+		}
+		if _, err := tok.Serialize(); err != nil {
+			t.Fatalf("a verified token does not serialize: %v", err)
+		}
+	})
+}
+
+// FuzzDecodeAuthorize skips the signatures, as a root key's holder could
+// sign anything: it decodes the blocks of any bytes and authorizes them,
+// under tight limits. A decision or a typed error, never a panic or hang.
+func FuzzDecodeAuthorize(f *testing.F) {
+	seedTokens(f)
+	a, err := ParseAuthorizer(`resource("/tmp/file1"); operation("read"); time(2028-01-01T00:00:00Z);
+		allow if right($r, $op), resource($r), operation($op); deny if true;`, nil,
+		&AuthorizerOptions{Limits: datalog.Limits{MaxTime: 20 * time.Millisecond, MaxFacts: 2000}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		u, err := ParseUnverified(data, nil)
+		if err != nil {
+			if !typedTokenError(err) {
+				t.Fatalf("untyped error: %v", err)
+			}
+			return
+		}
+		tok, err := u.decode(nil)
+		if err != nil {
+			if !typedTokenError(err) {
+				t.Fatalf("untyped decoding error: %v", err)
+			}
+			return
+		}
+		for _, b := range tok.Blocks() {
+			_ = b.Program.String()
+		}
+		if _, err := a.Authorize(context.Background(), tok, nil); err != nil && !isDatalogError(err) {
+			t.Fatalf("untyped evaluation error: %v", err)
+		}
+	})
+}
+
+func isDatalogError(err error) bool {
+	for _, e := range []error{datalog.ErrLimit, datalog.ErrInvalidType, datalog.ErrOverflow, datalog.ErrDivideByZero,
+		datalog.ErrInvalidStack, datalog.ErrShadowedVariable, datalog.ErrUnknownVariable, datalog.ErrUndefinedExtern,
+		datalog.ErrExtern, datalog.ErrInvalidBlockRule} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
