@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -35,6 +36,12 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	if summary.ran {
 		fmt.Printf("conformance: %d/%d validations pass\n", summary.pass, summary.total)
+	}
+	if roundTrip.ran {
+		fmt.Printf("round trip: %d/%d sample tokens rebuilt authorize identically\n", roundTrip.pass, roundTrip.total)
+		if len(roundTrip.notApplicable) > 0 {
+			fmt.Printf("round trip: not applicable, the token does not verify: %s\n", strings.Join(roundTrip.notApplicable, ", "))
+		}
 	}
 	for _, s := range summary.skips {
 		fmt.Printf("conformance: skipped %s\n", s)
