@@ -7,7 +7,11 @@
 // versions:
 // 	protoc-gen-go v1.36.12
 // 	protoc        v3.21.12
-// source: biscuit.proto
+// source: token/internal/pb/biscuit.proto
+
+// The package name is ours, not the specification's: names never reach
+// the wire, and a distinct one keeps this file from colliding in the Go
+// protobuf registry with another implementation linked beside it.
 
 package pb
 
@@ -56,11 +60,11 @@ func (x PublicKey_Algorithm) String() string {
 }
 
 func (PublicKey_Algorithm) Descriptor() protoreflect.EnumDescriptor {
-	return file_biscuit_proto_enumTypes[0].Descriptor()
+	return file_token_internal_pb_biscuit_proto_enumTypes[0].Descriptor()
 }
 
 func (PublicKey_Algorithm) Type() protoreflect.EnumType {
-	return &file_biscuit_proto_enumTypes[0]
+	return &file_token_internal_pb_biscuit_proto_enumTypes[0]
 }
 
 func (x PublicKey_Algorithm) Number() protoreflect.EnumNumber {
@@ -79,7 +83,7 @@ func (x *PublicKey_Algorithm) UnmarshalJSON(b []byte) error {
 
 // Deprecated: Use PublicKey_Algorithm.Descriptor instead.
 func (PublicKey_Algorithm) EnumDescriptor() ([]byte, []int) {
-	return file_biscuit_proto_rawDescGZIP(), []int{3, 0}
+	return file_token_internal_pb_biscuit_proto_rawDescGZIP(), []int{3, 0}
 }
 
 type Scope_ScopeType int32
@@ -112,11 +116,11 @@ func (x Scope_ScopeType) String() string {
 }
 
 func (Scope_ScopeType) Descriptor() protoreflect.EnumDescriptor {
-	return file_biscuit_proto_enumTypes[1].Descriptor()
+	return file_token_internal_pb_biscuit_proto_enumTypes[1].Descriptor()
 }
 
 func (Scope_ScopeType) Type() protoreflect.EnumType {
-	return &file_biscuit_proto_enumTypes[1]
+	return &file_token_internal_pb_biscuit_proto_enumTypes[1]
 }
 
 func (x Scope_ScopeType) Number() protoreflect.EnumNumber {
@@ -135,7 +139,7 @@ func (x *Scope_ScopeType) UnmarshalJSON(b []byte) error {
 
 // Deprecated: Use Scope_ScopeType.Descriptor instead.
 func (Scope_ScopeType) EnumDescriptor() ([]byte, []int) {
-	return file_biscuit_proto_rawDescGZIP(), []int{6, 0}
+	return file_token_internal_pb_biscuit_proto_rawDescGZIP(), []int{6, 0}
 }
 
 type Check_Kind int32
@@ -171,11 +175,11 @@ func (x Check_Kind) String() string {
 }
 
 func (Check_Kind) Descriptor() protoreflect.EnumDescriptor {
-	return file_biscuit_proto_enumTypes[2].Descriptor()
+	return file_token_internal_pb_biscuit_proto_enumTypes[2].Descriptor()
 }
 
 func (Check_Kind) Type() protoreflect.EnumType {
-	return &file_biscuit_proto_enumTypes[2]
+	return &file_token_internal_pb_biscuit_proto_enumTypes[2]
 }
 
 func (x Check_Kind) Number() protoreflect.EnumNumber {
@@ -194,7 +198,7 @@ func (x *Check_Kind) UnmarshalJSON(b []byte) error {
 
 // Deprecated: Use Check_Kind.Descriptor instead.
 func (Check_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_biscuit_proto_rawDescGZIP(), []int{9, 0}
+	return file_token_internal_pb_biscuit_proto_rawDescGZIP(), []int{9, 0}
 }
 
 type OpUnary_Kind int32
@@ -236,11 +240,11 @@ func (x OpUnary_Kind) String() string {
 }
 
 func (OpUnary_Kind) Descriptor() protoreflect.EnumDescriptor {
-	return file_biscuit_proto_enumTypes[3].Descriptor()
+	return file_token_internal_pb_biscuit_proto_enumTypes[3].Descriptor()
 }
 
 func (OpUnary_Kind) Type() protoreflect.EnumType {
-	return &file_biscuit_proto_enumTypes[3]
+	return &file_token_internal_pb_biscuit_proto_enumTypes[3]
 }
 
 func (x OpUnary_Kind) Number() protoreflect.EnumNumber {
@@ -259,7 +263,7 @@ func (x *OpUnary_Kind) UnmarshalJSON(b []byte) error {
 
 // Deprecated: Use OpUnary_Kind.Descriptor instead.
 func (OpUnary_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_biscuit_proto_rawDescGZIP(), []int{19, 0}
+	return file_token_internal_pb_biscuit_proto_rawDescGZIP(), []int{19, 0}
 }
 
 type OpBinary_Kind int32
@@ -376,11 +380,11 @@ func (x OpBinary_Kind) String() string {
 }
 
 func (OpBinary_Kind) Descriptor() protoreflect.EnumDescriptor {
-	return file_biscuit_proto_enumTypes[4].Descriptor()
+	return file_token_internal_pb_biscuit_proto_enumTypes[4].Descriptor()
 }
 
 func (OpBinary_Kind) Type() protoreflect.EnumType {
-	return &file_biscuit_proto_enumTypes[4]
+	return &file_token_internal_pb_biscuit_proto_enumTypes[4]
 }
 
 func (x OpBinary_Kind) Number() protoreflect.EnumNumber {
@@ -399,7 +403,7 @@ func (x *OpBinary_Kind) UnmarshalJSON(b []byte) error {
 
 // Deprecated: Use OpBinary_Kind.Descriptor instead.
 func (OpBinary_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_biscuit_proto_rawDescGZIP(), []int{20, 0}
+	return file_token_internal_pb_biscuit_proto_rawDescGZIP(), []int{20, 0}
 }
 
 // A token: the authority block, the attenuation blocks, and the proof
@@ -416,7 +420,7 @@ type Biscuit struct {
 
 func (x *Biscuit) Reset() {
 	*x = Biscuit{}
-	mi := &file_biscuit_proto_msgTypes[0]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[0]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -428,7 +432,7 @@ func (x *Biscuit) String() string {
 func (*Biscuit) ProtoMessage() {}
 
 func (x *Biscuit) ProtoReflect() protoreflect.Message {
-	mi := &file_biscuit_proto_msgTypes[0]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[0]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -441,7 +445,7 @@ func (x *Biscuit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Biscuit.ProtoReflect.Descriptor instead.
 func (*Biscuit) Descriptor() ([]byte, []int) {
-	return file_biscuit_proto_rawDescGZIP(), []int{0}
+	return file_token_internal_pb_biscuit_proto_rawDescGZIP(), []int{0}
 }
 
 func (x *Biscuit) GetRootKeyId() uint32 {
@@ -487,7 +491,7 @@ type SignedBlock struct {
 
 func (x *SignedBlock) Reset() {
 	*x = SignedBlock{}
-	mi := &file_biscuit_proto_msgTypes[1]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -499,7 +503,7 @@ func (x *SignedBlock) String() string {
 func (*SignedBlock) ProtoMessage() {}
 
 func (x *SignedBlock) ProtoReflect() protoreflect.Message {
-	mi := &file_biscuit_proto_msgTypes[1]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -512,7 +516,7 @@ func (x *SignedBlock) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SignedBlock.ProtoReflect.Descriptor instead.
 func (*SignedBlock) Descriptor() ([]byte, []int) {
-	return file_biscuit_proto_rawDescGZIP(), []int{1}
+	return file_token_internal_pb_biscuit_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *SignedBlock) GetBlock() []byte {
@@ -561,7 +565,7 @@ type ExternalSignature struct {
 
 func (x *ExternalSignature) Reset() {
 	*x = ExternalSignature{}
-	mi := &file_biscuit_proto_msgTypes[2]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -573,7 +577,7 @@ func (x *ExternalSignature) String() string {
 func (*ExternalSignature) ProtoMessage() {}
 
 func (x *ExternalSignature) ProtoReflect() protoreflect.Message {
-	mi := &file_biscuit_proto_msgTypes[2]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -586,7 +590,7 @@ func (x *ExternalSignature) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExternalSignature.ProtoReflect.Descriptor instead.
 func (*ExternalSignature) Descriptor() ([]byte, []int) {
-	return file_biscuit_proto_rawDescGZIP(), []int{2}
+	return file_token_internal_pb_biscuit_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *ExternalSignature) GetSignature() []byte {
@@ -605,7 +609,7 @@ func (x *ExternalSignature) GetPublicKey() *PublicKey {
 
 type PublicKey struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Algorithm     *PublicKey_Algorithm   `protobuf:"varint,1,req,name=algorithm,enum=biscuit.format.schema.PublicKey_Algorithm" json:"algorithm,omitempty"`
+	Algorithm     *PublicKey_Algorithm   `protobuf:"varint,1,req,name=algorithm,enum=codios.token.wire.PublicKey_Algorithm" json:"algorithm,omitempty"`
 	Key           []byte                 `protobuf:"bytes,2,req,name=key" json:"key,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -613,7 +617,7 @@ type PublicKey struct {
 
 func (x *PublicKey) Reset() {
 	*x = PublicKey{}
-	mi := &file_biscuit_proto_msgTypes[3]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -625,7 +629,7 @@ func (x *PublicKey) String() string {
 func (*PublicKey) ProtoMessage() {}
 
 func (x *PublicKey) ProtoReflect() protoreflect.Message {
-	mi := &file_biscuit_proto_msgTypes[3]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -638,7 +642,7 @@ func (x *PublicKey) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublicKey.ProtoReflect.Descriptor instead.
 func (*PublicKey) Descriptor() ([]byte, []int) {
-	return file_biscuit_proto_rawDescGZIP(), []int{3}
+	return file_token_internal_pb_biscuit_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *PublicKey) GetAlgorithm() PublicKey_Algorithm {
@@ -670,7 +674,7 @@ type Proof struct {
 
 func (x *Proof) Reset() {
 	*x = Proof{}
-	mi := &file_biscuit_proto_msgTypes[4]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -682,7 +686,7 @@ func (x *Proof) String() string {
 func (*Proof) ProtoMessage() {}
 
 func (x *Proof) ProtoReflect() protoreflect.Message {
-	mi := &file_biscuit_proto_msgTypes[4]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -695,7 +699,7 @@ func (x *Proof) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Proof.ProtoReflect.Descriptor instead.
 func (*Proof) Descriptor() ([]byte, []int) {
-	return file_biscuit_proto_rawDescGZIP(), []int{4}
+	return file_token_internal_pb_biscuit_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Proof) GetContent() isProof_Content {
@@ -756,7 +760,7 @@ type Block struct {
 
 func (x *Block) Reset() {
 	*x = Block{}
-	mi := &file_biscuit_proto_msgTypes[5]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -768,7 +772,7 @@ func (x *Block) String() string {
 func (*Block) ProtoMessage() {}
 
 func (x *Block) ProtoReflect() protoreflect.Message {
-	mi := &file_biscuit_proto_msgTypes[5]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -781,7 +785,7 @@ func (x *Block) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Block.ProtoReflect.Descriptor instead.
 func (*Block) Descriptor() ([]byte, []int) {
-	return file_biscuit_proto_rawDescGZIP(), []int{5}
+	return file_token_internal_pb_biscuit_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Block) GetSymbols() []string {
@@ -853,7 +857,7 @@ type Scope struct {
 
 func (x *Scope) Reset() {
 	*x = Scope{}
-	mi := &file_biscuit_proto_msgTypes[6]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -865,7 +869,7 @@ func (x *Scope) String() string {
 func (*Scope) ProtoMessage() {}
 
 func (x *Scope) ProtoReflect() protoreflect.Message {
-	mi := &file_biscuit_proto_msgTypes[6]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -878,7 +882,7 @@ func (x *Scope) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Scope.ProtoReflect.Descriptor instead.
 func (*Scope) Descriptor() ([]byte, []int) {
-	return file_biscuit_proto_rawDescGZIP(), []int{6}
+	return file_token_internal_pb_biscuit_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Scope) GetContent() isScope_Content {
@@ -911,7 +915,7 @@ type isScope_Content interface {
 }
 
 type Scope_ScopeType_ struct {
-	ScopeType Scope_ScopeType `protobuf:"varint,1,opt,name=scopeType,enum=biscuit.format.schema.Scope_ScopeType,oneof"`
+	ScopeType Scope_ScopeType `protobuf:"varint,1,opt,name=scopeType,enum=codios.token.wire.Scope_ScopeType,oneof"`
 }
 
 type Scope_PublicKey struct {
@@ -931,7 +935,7 @@ type Fact struct {
 
 func (x *Fact) Reset() {
 	*x = Fact{}
-	mi := &file_biscuit_proto_msgTypes[7]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -943,7 +947,7 @@ func (x *Fact) String() string {
 func (*Fact) ProtoMessage() {}
 
 func (x *Fact) ProtoReflect() protoreflect.Message {
-	mi := &file_biscuit_proto_msgTypes[7]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -956,7 +960,7 @@ func (x *Fact) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Fact.ProtoReflect.Descriptor instead.
 func (*Fact) Descriptor() ([]byte, []int) {
-	return file_biscuit_proto_rawDescGZIP(), []int{7}
+	return file_token_internal_pb_biscuit_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Fact) GetPredicate() *Predicate {
@@ -978,7 +982,7 @@ type Rule struct {
 
 func (x *Rule) Reset() {
 	*x = Rule{}
-	mi := &file_biscuit_proto_msgTypes[8]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -990,7 +994,7 @@ func (x *Rule) String() string {
 func (*Rule) ProtoMessage() {}
 
 func (x *Rule) ProtoReflect() protoreflect.Message {
-	mi := &file_biscuit_proto_msgTypes[8]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1003,7 +1007,7 @@ func (x *Rule) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Rule.ProtoReflect.Descriptor instead.
 func (*Rule) Descriptor() ([]byte, []int) {
-	return file_biscuit_proto_rawDescGZIP(), []int{8}
+	return file_token_internal_pb_biscuit_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Rule) GetHead() *Predicate {
@@ -1037,14 +1041,14 @@ func (x *Rule) GetScope() []*Scope {
 type Check struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Queries       []*Rule                `protobuf:"bytes,1,rep,name=queries" json:"queries,omitempty"`
-	Kind          *Check_Kind            `protobuf:"varint,2,opt,name=kind,enum=biscuit.format.schema.Check_Kind" json:"kind,omitempty"`
+	Kind          *Check_Kind            `protobuf:"varint,2,opt,name=kind,enum=codios.token.wire.Check_Kind" json:"kind,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Check) Reset() {
 	*x = Check{}
-	mi := &file_biscuit_proto_msgTypes[9]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1056,7 +1060,7 @@ func (x *Check) String() string {
 func (*Check) ProtoMessage() {}
 
 func (x *Check) ProtoReflect() protoreflect.Message {
-	mi := &file_biscuit_proto_msgTypes[9]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1069,7 +1073,7 @@ func (x *Check) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Check.ProtoReflect.Descriptor instead.
 func (*Check) Descriptor() ([]byte, []int) {
-	return file_biscuit_proto_rawDescGZIP(), []int{9}
+	return file_token_internal_pb_biscuit_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Check) GetQueries() []*Rule {
@@ -1096,7 +1100,7 @@ type Predicate struct {
 
 func (x *Predicate) Reset() {
 	*x = Predicate{}
-	mi := &file_biscuit_proto_msgTypes[10]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1108,7 +1112,7 @@ func (x *Predicate) String() string {
 func (*Predicate) ProtoMessage() {}
 
 func (x *Predicate) ProtoReflect() protoreflect.Message {
-	mi := &file_biscuit_proto_msgTypes[10]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1121,7 +1125,7 @@ func (x *Predicate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Predicate.ProtoReflect.Descriptor instead.
 func (*Predicate) Descriptor() ([]byte, []int) {
-	return file_biscuit_proto_rawDescGZIP(), []int{10}
+	return file_token_internal_pb_biscuit_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Predicate) GetName() uint64 {
@@ -1159,7 +1163,7 @@ type Term struct {
 
 func (x *Term) Reset() {
 	*x = Term{}
-	mi := &file_biscuit_proto_msgTypes[11]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1171,7 +1175,7 @@ func (x *Term) String() string {
 func (*Term) ProtoMessage() {}
 
 func (x *Term) ProtoReflect() protoreflect.Message {
-	mi := &file_biscuit_proto_msgTypes[11]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1184,7 +1188,7 @@ func (x *Term) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Term.ProtoReflect.Descriptor instead.
 func (*Term) Descriptor() ([]byte, []int) {
-	return file_biscuit_proto_rawDescGZIP(), []int{11}
+	return file_token_internal_pb_biscuit_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Term) GetContent() isTerm_Content {
@@ -1357,7 +1361,7 @@ type TermSet struct {
 
 func (x *TermSet) Reset() {
 	*x = TermSet{}
-	mi := &file_biscuit_proto_msgTypes[12]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1369,7 +1373,7 @@ func (x *TermSet) String() string {
 func (*TermSet) ProtoMessage() {}
 
 func (x *TermSet) ProtoReflect() protoreflect.Message {
-	mi := &file_biscuit_proto_msgTypes[12]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1382,7 +1386,7 @@ func (x *TermSet) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TermSet.ProtoReflect.Descriptor instead.
 func (*TermSet) Descriptor() ([]byte, []int) {
-	return file_biscuit_proto_rawDescGZIP(), []int{12}
+	return file_token_internal_pb_biscuit_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *TermSet) GetSet() []*Term {
@@ -1401,7 +1405,7 @@ type Array struct {
 
 func (x *Array) Reset() {
 	*x = Array{}
-	mi := &file_biscuit_proto_msgTypes[13]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1413,7 +1417,7 @@ func (x *Array) String() string {
 func (*Array) ProtoMessage() {}
 
 func (x *Array) ProtoReflect() protoreflect.Message {
-	mi := &file_biscuit_proto_msgTypes[13]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1426,7 +1430,7 @@ func (x *Array) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Array.ProtoReflect.Descriptor instead.
 func (*Array) Descriptor() ([]byte, []int) {
-	return file_biscuit_proto_rawDescGZIP(), []int{13}
+	return file_token_internal_pb_biscuit_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Array) GetArray() []*Term {
@@ -1445,7 +1449,7 @@ type Map struct {
 
 func (x *Map) Reset() {
 	*x = Map{}
-	mi := &file_biscuit_proto_msgTypes[14]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1457,7 +1461,7 @@ func (x *Map) String() string {
 func (*Map) ProtoMessage() {}
 
 func (x *Map) ProtoReflect() protoreflect.Message {
-	mi := &file_biscuit_proto_msgTypes[14]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1470,7 +1474,7 @@ func (x *Map) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Map.ProtoReflect.Descriptor instead.
 func (*Map) Descriptor() ([]byte, []int) {
-	return file_biscuit_proto_rawDescGZIP(), []int{14}
+	return file_token_internal_pb_biscuit_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Map) GetEntries() []*MapEntry {
@@ -1490,7 +1494,7 @@ type MapEntry struct {
 
 func (x *MapEntry) Reset() {
 	*x = MapEntry{}
-	mi := &file_biscuit_proto_msgTypes[15]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1502,7 +1506,7 @@ func (x *MapEntry) String() string {
 func (*MapEntry) ProtoMessage() {}
 
 func (x *MapEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_biscuit_proto_msgTypes[15]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1515,7 +1519,7 @@ func (x *MapEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MapEntry.ProtoReflect.Descriptor instead.
 func (*MapEntry) Descriptor() ([]byte, []int) {
-	return file_biscuit_proto_rawDescGZIP(), []int{15}
+	return file_token_internal_pb_biscuit_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *MapEntry) GetKey() *MapKey {
@@ -1545,7 +1549,7 @@ type MapKey struct {
 
 func (x *MapKey) Reset() {
 	*x = MapKey{}
-	mi := &file_biscuit_proto_msgTypes[16]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1557,7 +1561,7 @@ func (x *MapKey) String() string {
 func (*MapKey) ProtoMessage() {}
 
 func (x *MapKey) ProtoReflect() protoreflect.Message {
-	mi := &file_biscuit_proto_msgTypes[16]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1570,7 +1574,7 @@ func (x *MapKey) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MapKey.ProtoReflect.Descriptor instead.
 func (*MapKey) Descriptor() ([]byte, []int) {
-	return file_biscuit_proto_rawDescGZIP(), []int{16}
+	return file_token_internal_pb_biscuit_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *MapKey) GetContent() isMapKey_Content {
@@ -1623,7 +1627,7 @@ type Expression struct {
 
 func (x *Expression) Reset() {
 	*x = Expression{}
-	mi := &file_biscuit_proto_msgTypes[17]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1635,7 +1639,7 @@ func (x *Expression) String() string {
 func (*Expression) ProtoMessage() {}
 
 func (x *Expression) ProtoReflect() protoreflect.Message {
-	mi := &file_biscuit_proto_msgTypes[17]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1648,7 +1652,7 @@ func (x *Expression) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Expression.ProtoReflect.Descriptor instead.
 func (*Expression) Descriptor() ([]byte, []int) {
-	return file_biscuit_proto_rawDescGZIP(), []int{17}
+	return file_token_internal_pb_biscuit_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Expression) GetOps() []*Op {
@@ -1673,7 +1677,7 @@ type Op struct {
 
 func (x *Op) Reset() {
 	*x = Op{}
-	mi := &file_biscuit_proto_msgTypes[18]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1685,7 +1689,7 @@ func (x *Op) String() string {
 func (*Op) ProtoMessage() {}
 
 func (x *Op) ProtoReflect() protoreflect.Message {
-	mi := &file_biscuit_proto_msgTypes[18]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1698,7 +1702,7 @@ func (x *Op) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Op.ProtoReflect.Descriptor instead.
 func (*Op) Descriptor() ([]byte, []int) {
-	return file_biscuit_proto_rawDescGZIP(), []int{18}
+	return file_token_internal_pb_biscuit_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Op) GetContent() isOp_Content {
@@ -1774,7 +1778,7 @@ func (*Op_Closure) isOp_Content() {}
 
 type OpUnary struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Kind          *OpUnary_Kind          `protobuf:"varint,1,req,name=kind,enum=biscuit.format.schema.OpUnary_Kind" json:"kind,omitempty"`
+	Kind          *OpUnary_Kind          `protobuf:"varint,1,req,name=kind,enum=codios.token.wire.OpUnary_Kind" json:"kind,omitempty"`
 	FfiName       *uint64                `protobuf:"varint,2,opt,name=ffiName" json:"ffiName,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1782,7 +1786,7 @@ type OpUnary struct {
 
 func (x *OpUnary) Reset() {
 	*x = OpUnary{}
-	mi := &file_biscuit_proto_msgTypes[19]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1794,7 +1798,7 @@ func (x *OpUnary) String() string {
 func (*OpUnary) ProtoMessage() {}
 
 func (x *OpUnary) ProtoReflect() protoreflect.Message {
-	mi := &file_biscuit_proto_msgTypes[19]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1807,7 +1811,7 @@ func (x *OpUnary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpUnary.ProtoReflect.Descriptor instead.
 func (*OpUnary) Descriptor() ([]byte, []int) {
-	return file_biscuit_proto_rawDescGZIP(), []int{19}
+	return file_token_internal_pb_biscuit_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *OpUnary) GetKind() OpUnary_Kind {
@@ -1826,7 +1830,7 @@ func (x *OpUnary) GetFfiName() uint64 {
 
 type OpBinary struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Kind          *OpBinary_Kind         `protobuf:"varint,1,req,name=kind,enum=biscuit.format.schema.OpBinary_Kind" json:"kind,omitempty"`
+	Kind          *OpBinary_Kind         `protobuf:"varint,1,req,name=kind,enum=codios.token.wire.OpBinary_Kind" json:"kind,omitempty"`
 	FfiName       *uint64                `protobuf:"varint,2,opt,name=ffiName" json:"ffiName,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1834,7 +1838,7 @@ type OpBinary struct {
 
 func (x *OpBinary) Reset() {
 	*x = OpBinary{}
-	mi := &file_biscuit_proto_msgTypes[20]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1846,7 +1850,7 @@ func (x *OpBinary) String() string {
 func (*OpBinary) ProtoMessage() {}
 
 func (x *OpBinary) ProtoReflect() protoreflect.Message {
-	mi := &file_biscuit_proto_msgTypes[20]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1859,7 +1863,7 @@ func (x *OpBinary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpBinary.ProtoReflect.Descriptor instead.
 func (*OpBinary) Descriptor() ([]byte, []int) {
-	return file_biscuit_proto_rawDescGZIP(), []int{20}
+	return file_token_internal_pb_biscuit_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *OpBinary) GetKind() OpBinary_Kind {
@@ -1886,7 +1890,7 @@ type OpClosure struct {
 
 func (x *OpClosure) Reset() {
 	*x = OpClosure{}
-	mi := &file_biscuit_proto_msgTypes[21]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1898,7 +1902,7 @@ func (x *OpClosure) String() string {
 func (*OpClosure) ProtoMessage() {}
 
 func (x *OpClosure) ProtoReflect() protoreflect.Message {
-	mi := &file_biscuit_proto_msgTypes[21]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1911,7 +1915,7 @@ func (x *OpClosure) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpClosure.ProtoReflect.Descriptor instead.
 func (*OpClosure) Descriptor() ([]byte, []int) {
-	return file_biscuit_proto_rawDescGZIP(), []int{21}
+	return file_token_internal_pb_biscuit_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *OpClosure) GetParams() []uint32 {
@@ -1936,7 +1940,7 @@ type Empty struct {
 
 func (x *Empty) Reset() {
 	*x = Empty{}
-	mi := &file_biscuit_proto_msgTypes[22]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1948,7 +1952,7 @@ func (x *Empty) String() string {
 func (*Empty) ProtoMessage() {}
 
 func (x *Empty) ProtoReflect() protoreflect.Message {
-	mi := &file_biscuit_proto_msgTypes[22]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1961,7 +1965,7 @@ func (x *Empty) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Empty.ProtoReflect.Descriptor instead.
 func (*Empty) Descriptor() ([]byte, []int) {
-	return file_biscuit_proto_rawDescGZIP(), []int{22}
+	return file_token_internal_pb_biscuit_proto_rawDescGZIP(), []int{22}
 }
 
 // What a token holder sends a third party so that it can sign a block for
@@ -1977,7 +1981,7 @@ type ThirdPartyBlockRequest struct {
 
 func (x *ThirdPartyBlockRequest) Reset() {
 	*x = ThirdPartyBlockRequest{}
-	mi := &file_biscuit_proto_msgTypes[23]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1989,7 +1993,7 @@ func (x *ThirdPartyBlockRequest) String() string {
 func (*ThirdPartyBlockRequest) ProtoMessage() {}
 
 func (x *ThirdPartyBlockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_biscuit_proto_msgTypes[23]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2002,7 +2006,7 @@ func (x *ThirdPartyBlockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ThirdPartyBlockRequest.ProtoReflect.Descriptor instead.
 func (*ThirdPartyBlockRequest) Descriptor() ([]byte, []int) {
-	return file_biscuit_proto_rawDescGZIP(), []int{23}
+	return file_token_internal_pb_biscuit_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ThirdPartyBlockRequest) GetLegacyPreviousKey() *PublicKey {
@@ -2037,7 +2041,7 @@ type ThirdPartyBlockContents struct {
 
 func (x *ThirdPartyBlockContents) Reset() {
 	*x = ThirdPartyBlockContents{}
-	mi := &file_biscuit_proto_msgTypes[24]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2049,7 +2053,7 @@ func (x *ThirdPartyBlockContents) String() string {
 func (*ThirdPartyBlockContents) ProtoMessage() {}
 
 func (x *ThirdPartyBlockContents) ProtoReflect() protoreflect.Message {
-	mi := &file_biscuit_proto_msgTypes[24]
+	mi := &file_token_internal_pb_biscuit_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2062,7 +2066,7 @@ func (x *ThirdPartyBlockContents) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ThirdPartyBlockContents.ProtoReflect.Descriptor instead.
 func (*ThirdPartyBlockContents) Descriptor() ([]byte, []int) {
-	return file_biscuit_proto_rawDescGZIP(), []int{24}
+	return file_token_internal_pb_biscuit_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ThirdPartyBlockContents) GetPayload() []byte {
@@ -2079,27 +2083,27 @@ func (x *ThirdPartyBlockContents) GetExternalSignature() *ExternalSignature {
 	return nil
 }
 
-var File_biscuit_proto protoreflect.FileDescriptor
+var File_token_internal_pb_biscuit_proto protoreflect.FileDescriptor
 
-const file_biscuit_proto_rawDesc = "" +
+const file_token_internal_pb_biscuit_proto_rawDesc = "" +
 	"\n" +
-	"\rbiscuit.proto\x12\x15biscuit.format.schema\"\xd9\x01\n" +
+	"\x1ftoken/internal/pb/biscuit.proto\x12\x11codios.token.wire\"\xcd\x01\n" +
 	"\aBiscuit\x12\x1c\n" +
-	"\trootKeyId\x18\x01 \x01(\rR\trootKeyId\x12@\n" +
-	"\tauthority\x18\x02 \x02(\v2\".biscuit.format.schema.SignedBlockR\tauthority\x12:\n" +
-	"\x06blocks\x18\x03 \x03(\v2\".biscuit.format.schema.SignedBlockR\x06blocks\x122\n" +
-	"\x05proof\x18\x04 \x02(\v2\x1c.biscuit.format.schema.ProofR\x05proof\"\xef\x01\n" +
+	"\trootKeyId\x18\x01 \x01(\rR\trootKeyId\x12<\n" +
+	"\tauthority\x18\x02 \x02(\v2\x1e.codios.token.wire.SignedBlockR\tauthority\x126\n" +
+	"\x06blocks\x18\x03 \x03(\v2\x1e.codios.token.wire.SignedBlockR\x06blocks\x12.\n" +
+	"\x05proof\x18\x04 \x02(\v2\x18.codios.token.wire.ProofR\x05proof\"\xe7\x01\n" +
 	"\vSignedBlock\x12\x14\n" +
-	"\x05block\x18\x01 \x02(\fR\x05block\x12:\n" +
-	"\anextKey\x18\x02 \x02(\v2 .biscuit.format.schema.PublicKeyR\anextKey\x12\x1c\n" +
-	"\tsignature\x18\x03 \x02(\fR\tsignature\x12V\n" +
-	"\x11externalSignature\x18\x04 \x01(\v2(.biscuit.format.schema.ExternalSignatureR\x11externalSignature\x12\x18\n" +
-	"\aversion\x18\x05 \x01(\rR\aversion\"q\n" +
+	"\x05block\x18\x01 \x02(\fR\x05block\x126\n" +
+	"\anextKey\x18\x02 \x02(\v2\x1c.codios.token.wire.PublicKeyR\anextKey\x12\x1c\n" +
+	"\tsignature\x18\x03 \x02(\fR\tsignature\x12R\n" +
+	"\x11externalSignature\x18\x04 \x01(\v2$.codios.token.wire.ExternalSignatureR\x11externalSignature\x12\x18\n" +
+	"\aversion\x18\x05 \x01(\rR\aversion\"m\n" +
 	"\x11ExternalSignature\x12\x1c\n" +
-	"\tsignature\x18\x01 \x02(\fR\tsignature\x12>\n" +
-	"\tpublicKey\x18\x02 \x02(\v2 .biscuit.format.schema.PublicKeyR\tpublicKey\"\x90\x01\n" +
-	"\tPublicKey\x12H\n" +
-	"\talgorithm\x18\x01 \x02(\x0e2*.biscuit.format.schema.PublicKey.AlgorithmR\talgorithm\x12\x10\n" +
+	"\tsignature\x18\x01 \x02(\fR\tsignature\x12:\n" +
+	"\tpublicKey\x18\x02 \x02(\v2\x1c.codios.token.wire.PublicKeyR\tpublicKey\"\x8c\x01\n" +
+	"\tPublicKey\x12D\n" +
+	"\talgorithm\x18\x01 \x02(\x0e2&.codios.token.wire.PublicKey.AlgorithmR\talgorithm\x12\x10\n" +
 	"\x03key\x18\x02 \x02(\fR\x03key\"'\n" +
 	"\tAlgorithm\x12\v\n" +
 	"\aEd25519\x10\x00\x12\r\n" +
@@ -2109,80 +2113,80 @@ const file_biscuit_proto_rawDesc = "" +
 	"nextSecret\x18\x01 \x01(\fH\x00R\n" +
 	"nextSecret\x12(\n" +
 	"\x0efinalSignature\x18\x02 \x01(\fH\x00R\x0efinalSignatureB\t\n" +
-	"\aContent\"\xe7\x02\n" +
+	"\aContent\"\xd3\x02\n" +
 	"\x05Block\x12\x18\n" +
 	"\asymbols\x18\x01 \x03(\tR\asymbols\x12\x18\n" +
 	"\acontext\x18\x02 \x01(\tR\acontext\x12\x18\n" +
-	"\aversion\x18\x03 \x01(\rR\aversion\x121\n" +
-	"\x05facts\x18\x04 \x03(\v2\x1b.biscuit.format.schema.FactR\x05facts\x121\n" +
-	"\x05rules\x18\x05 \x03(\v2\x1b.biscuit.format.schema.RuleR\x05rules\x124\n" +
-	"\x06checks\x18\x06 \x03(\v2\x1c.biscuit.format.schema.CheckR\x06checks\x122\n" +
-	"\x05scope\x18\a \x03(\v2\x1c.biscuit.format.schema.ScopeR\x05scope\x12@\n" +
+	"\aversion\x18\x03 \x01(\rR\aversion\x12-\n" +
+	"\x05facts\x18\x04 \x03(\v2\x17.codios.token.wire.FactR\x05facts\x12-\n" +
+	"\x05rules\x18\x05 \x03(\v2\x17.codios.token.wire.RuleR\x05rules\x120\n" +
+	"\x06checks\x18\x06 \x03(\v2\x18.codios.token.wire.CheckR\x06checks\x12.\n" +
+	"\x05scope\x18\a \x03(\v2\x18.codios.token.wire.ScopeR\x05scope\x12<\n" +
 	"\n" +
-	"publicKeys\x18\b \x03(\v2 .biscuit.format.schema.PublicKeyR\n" +
-	"publicKeys\"\xa4\x01\n" +
-	"\x05Scope\x12F\n" +
-	"\tscopeType\x18\x01 \x01(\x0e2&.biscuit.format.schema.Scope.ScopeTypeH\x00R\tscopeType\x12\x1e\n" +
+	"publicKeys\x18\b \x03(\v2\x1c.codios.token.wire.PublicKeyR\n" +
+	"publicKeys\"\xa0\x01\n" +
+	"\x05Scope\x12B\n" +
+	"\tscopeType\x18\x01 \x01(\x0e2\".codios.token.wire.Scope.ScopeTypeH\x00R\tscopeType\x12\x1e\n" +
 	"\tpublicKey\x18\x02 \x01(\x03H\x00R\tpublicKey\"(\n" +
 	"\tScopeType\x12\r\n" +
 	"\tAuthority\x10\x00\x12\f\n" +
 	"\bPrevious\x10\x01B\t\n" +
-	"\aContent\"F\n" +
-	"\x04Fact\x12>\n" +
-	"\tpredicate\x18\x01 \x02(\v2 .biscuit.format.schema.PredicateR\tpredicate\"\xeb\x01\n" +
-	"\x04Rule\x124\n" +
-	"\x04head\x18\x01 \x02(\v2 .biscuit.format.schema.PredicateR\x04head\x124\n" +
-	"\x04body\x18\x02 \x03(\v2 .biscuit.format.schema.PredicateR\x04body\x12C\n" +
-	"\vexpressions\x18\x03 \x03(\v2!.biscuit.format.schema.ExpressionR\vexpressions\x122\n" +
-	"\x05scope\x18\x04 \x03(\v2\x1c.biscuit.format.schema.ScopeR\x05scope\"\x9b\x01\n" +
-	"\x05Check\x125\n" +
-	"\aqueries\x18\x01 \x03(\v2\x1b.biscuit.format.schema.RuleR\aqueries\x125\n" +
-	"\x04kind\x18\x02 \x01(\x0e2!.biscuit.format.schema.Check.KindR\x04kind\"$\n" +
+	"\aContent\"B\n" +
+	"\x04Fact\x12:\n" +
+	"\tpredicate\x18\x01 \x02(\v2\x1c.codios.token.wire.PredicateR\tpredicate\"\xdb\x01\n" +
+	"\x04Rule\x120\n" +
+	"\x04head\x18\x01 \x02(\v2\x1c.codios.token.wire.PredicateR\x04head\x120\n" +
+	"\x04body\x18\x02 \x03(\v2\x1c.codios.token.wire.PredicateR\x04body\x12?\n" +
+	"\vexpressions\x18\x03 \x03(\v2\x1d.codios.token.wire.ExpressionR\vexpressions\x12.\n" +
+	"\x05scope\x18\x04 \x03(\v2\x18.codios.token.wire.ScopeR\x05scope\"\x93\x01\n" +
+	"\x05Check\x121\n" +
+	"\aqueries\x18\x01 \x03(\v2\x17.codios.token.wire.RuleR\aqueries\x121\n" +
+	"\x04kind\x18\x02 \x01(\x0e2\x1d.codios.token.wire.Check.KindR\x04kind\"$\n" +
 	"\x04Kind\x12\a\n" +
 	"\x03One\x10\x00\x12\a\n" +
 	"\x03All\x10\x01\x12\n" +
 	"\n" +
-	"\x06Reject\x10\x02\"R\n" +
+	"\x06Reject\x10\x02\"N\n" +
 	"\tPredicate\x12\x12\n" +
-	"\x04name\x18\x01 \x02(\x04R\x04name\x121\n" +
-	"\x05terms\x18\x02 \x03(\v2\x1b.biscuit.format.schema.TermR\x05terms\"\xf7\x02\n" +
+	"\x04name\x18\x01 \x02(\x04R\x04name\x12-\n" +
+	"\x05terms\x18\x02 \x03(\v2\x17.codios.token.wire.TermR\x05terms\"\xe7\x02\n" +
 	"\x04Term\x12\x1c\n" +
 	"\bvariable\x18\x01 \x01(\rH\x00R\bvariable\x12\x1a\n" +
 	"\ainteger\x18\x02 \x01(\x03H\x00R\ainteger\x12\x18\n" +
 	"\x06string\x18\x03 \x01(\x04H\x00R\x06string\x12\x14\n" +
 	"\x04date\x18\x04 \x01(\x04H\x00R\x04date\x12\x16\n" +
 	"\x05bytes\x18\x05 \x01(\fH\x00R\x05bytes\x12\x14\n" +
-	"\x04bool\x18\x06 \x01(\bH\x00R\x04bool\x122\n" +
-	"\x03set\x18\a \x01(\v2\x1e.biscuit.format.schema.TermSetH\x00R\x03set\x122\n" +
-	"\x04null\x18\b \x01(\v2\x1c.biscuit.format.schema.EmptyH\x00R\x04null\x124\n" +
-	"\x05array\x18\t \x01(\v2\x1c.biscuit.format.schema.ArrayH\x00R\x05array\x12.\n" +
+	"\x04bool\x18\x06 \x01(\bH\x00R\x04bool\x12.\n" +
+	"\x03set\x18\a \x01(\v2\x1a.codios.token.wire.TermSetH\x00R\x03set\x12.\n" +
+	"\x04null\x18\b \x01(\v2\x18.codios.token.wire.EmptyH\x00R\x04null\x120\n" +
+	"\x05array\x18\t \x01(\v2\x18.codios.token.wire.ArrayH\x00R\x05array\x12*\n" +
 	"\x03map\x18\n" +
-	" \x01(\v2\x1a.biscuit.format.schema.MapH\x00R\x03mapB\t\n" +
-	"\aContent\"8\n" +
-	"\aTermSet\x12-\n" +
-	"\x03set\x18\x01 \x03(\v2\x1b.biscuit.format.schema.TermR\x03set\":\n" +
-	"\x05Array\x121\n" +
-	"\x05array\x18\x01 \x03(\v2\x1b.biscuit.format.schema.TermR\x05array\"@\n" +
-	"\x03Map\x129\n" +
-	"\aentries\x18\x01 \x03(\v2\x1f.biscuit.format.schema.MapEntryR\aentries\"n\n" +
-	"\bMapEntry\x12/\n" +
-	"\x03key\x18\x01 \x02(\v2\x1d.biscuit.format.schema.MapKeyR\x03key\x121\n" +
-	"\x05value\x18\x02 \x02(\v2\x1b.biscuit.format.schema.TermR\x05value\"I\n" +
+	" \x01(\v2\x16.codios.token.wire.MapH\x00R\x03mapB\t\n" +
+	"\aContent\"4\n" +
+	"\aTermSet\x12)\n" +
+	"\x03set\x18\x01 \x03(\v2\x17.codios.token.wire.TermR\x03set\"6\n" +
+	"\x05Array\x12-\n" +
+	"\x05array\x18\x01 \x03(\v2\x17.codios.token.wire.TermR\x05array\"<\n" +
+	"\x03Map\x125\n" +
+	"\aentries\x18\x01 \x03(\v2\x1b.codios.token.wire.MapEntryR\aentries\"f\n" +
+	"\bMapEntry\x12+\n" +
+	"\x03key\x18\x01 \x02(\v2\x19.codios.token.wire.MapKeyR\x03key\x12-\n" +
+	"\x05value\x18\x02 \x02(\v2\x17.codios.token.wire.TermR\x05value\"I\n" +
 	"\x06MapKey\x12\x1a\n" +
 	"\ainteger\x18\x01 \x01(\x03H\x00R\ainteger\x12\x18\n" +
 	"\x06string\x18\x02 \x01(\x04H\x00R\x06stringB\t\n" +
-	"\aContent\"9\n" +
+	"\aContent\"5\n" +
 	"\n" +
-	"Expression\x12+\n" +
-	"\x03ops\x18\x01 \x03(\v2\x19.biscuit.format.schema.OpR\x03ops\"\xf5\x01\n" +
-	"\x02Op\x123\n" +
-	"\x05value\x18\x01 \x01(\v2\x1b.biscuit.format.schema.TermH\x00R\x05value\x126\n" +
-	"\x05unary\x18\x02 \x01(\v2\x1e.biscuit.format.schema.OpUnaryH\x00R\x05unary\x129\n" +
-	"\x06Binary\x18\x03 \x01(\v2\x1f.biscuit.format.schema.OpBinaryH\x00R\x06Binary\x12<\n" +
-	"\aclosure\x18\x04 \x01(\v2 .biscuit.format.schema.OpClosureH\x00R\aclosureB\t\n" +
-	"\aContent\"\x9d\x01\n" +
-	"\aOpUnary\x127\n" +
-	"\x04kind\x18\x01 \x02(\x0e2#.biscuit.format.schema.OpUnary.KindR\x04kind\x12\x18\n" +
+	"Expression\x12'\n" +
+	"\x03ops\x18\x01 \x03(\v2\x15.codios.token.wire.OpR\x03ops\"\xe5\x01\n" +
+	"\x02Op\x12/\n" +
+	"\x05value\x18\x01 \x01(\v2\x17.codios.token.wire.TermH\x00R\x05value\x122\n" +
+	"\x05unary\x18\x02 \x01(\v2\x1a.codios.token.wire.OpUnaryH\x00R\x05unary\x125\n" +
+	"\x06Binary\x18\x03 \x01(\v2\x1b.codios.token.wire.OpBinaryH\x00R\x06Binary\x128\n" +
+	"\aclosure\x18\x04 \x01(\v2\x1c.codios.token.wire.OpClosureH\x00R\aclosureB\t\n" +
+	"\aContent\"\x99\x01\n" +
+	"\aOpUnary\x123\n" +
+	"\x04kind\x18\x01 \x02(\x0e2\x1f.codios.token.wire.OpUnary.KindR\x04kind\x12\x18\n" +
 	"\affiName\x18\x02 \x01(\x04R\affiName\"?\n" +
 	"\x04Kind\x12\n" +
 	"\n" +
@@ -2193,9 +2197,9 @@ const file_biscuit_proto_rawDesc = "" +
 	"\x06Length\x10\x02\x12\n" +
 	"\n" +
 	"\x06TypeOf\x10\x03\x12\a\n" +
-	"\x03Ffi\x10\x04\"\xf1\x03\n" +
-	"\bOpBinary\x128\n" +
-	"\x04kind\x18\x01 \x02(\x0e2$.biscuit.format.schema.OpBinary.KindR\x04kind\x12\x18\n" +
+	"\x03Ffi\x10\x04\"\xed\x03\n" +
+	"\bOpBinary\x124\n" +
+	"\x04kind\x18\x01 \x02(\x0e2 .codios.token.wire.OpBinary.KindR\x04kind\x12\x18\n" +
 	"\affiName\x18\x02 \x01(\x04R\affiName\"\x90\x03\n" +
 	"\x04Kind\x12\f\n" +
 	"\bLessThan\x10\x00\x12\x0f\n" +
@@ -2233,107 +2237,107 @@ const file_biscuit_proto_rawDesc = "" +
 	"\x03Any\x10\x1a\x12\a\n" +
 	"\x03Get\x10\x1b\x12\a\n" +
 	"\x03Ffi\x10\x1c\x12\t\n" +
-	"\x05TryOr\x10\x1d\"P\n" +
+	"\x05TryOr\x10\x1d\"L\n" +
 	"\tOpClosure\x12\x16\n" +
-	"\x06params\x18\x01 \x03(\rR\x06params\x12+\n" +
-	"\x03ops\x18\x02 \x03(\v2\x19.biscuit.format.schema.OpR\x03ops\"\a\n" +
-	"\x05Empty\"\xe4\x01\n" +
-	"\x16ThirdPartyBlockRequest\x12N\n" +
-	"\x11legacyPreviousKey\x18\x01 \x01(\v2 .biscuit.format.schema.PublicKeyR\x11legacyPreviousKey\x12L\n" +
-	"\x10legacyPublicKeys\x18\x02 \x03(\v2 .biscuit.format.schema.PublicKeyR\x10legacyPublicKeys\x12,\n" +
-	"\x11previousSignature\x18\x03 \x02(\fR\x11previousSignature\"\x8b\x01\n" +
+	"\x06params\x18\x01 \x03(\rR\x06params\x12'\n" +
+	"\x03ops\x18\x02 \x03(\v2\x15.codios.token.wire.OpR\x03ops\"\a\n" +
+	"\x05Empty\"\xdc\x01\n" +
+	"\x16ThirdPartyBlockRequest\x12J\n" +
+	"\x11legacyPreviousKey\x18\x01 \x01(\v2\x1c.codios.token.wire.PublicKeyR\x11legacyPreviousKey\x12H\n" +
+	"\x10legacyPublicKeys\x18\x02 \x03(\v2\x1c.codios.token.wire.PublicKeyR\x10legacyPublicKeys\x12,\n" +
+	"\x11previousSignature\x18\x03 \x02(\fR\x11previousSignature\"\x87\x01\n" +
 	"\x17ThirdPartyBlockContents\x12\x18\n" +
-	"\apayload\x18\x01 \x02(\fR\apayload\x12V\n" +
-	"\x11externalSignature\x18\x02 \x02(\v2(.biscuit.format.schema.ExternalSignatureR\x11externalSignatureB,Z*github.com/codios/codios/token/internal/pb"
+	"\apayload\x18\x01 \x02(\fR\apayload\x12R\n" +
+	"\x11externalSignature\x18\x02 \x02(\v2$.codios.token.wire.ExternalSignatureR\x11externalSignatureB,Z*github.com/codios/codios/token/internal/pb"
 
 var (
-	file_biscuit_proto_rawDescOnce sync.Once
-	file_biscuit_proto_rawDescData []byte
+	file_token_internal_pb_biscuit_proto_rawDescOnce sync.Once
+	file_token_internal_pb_biscuit_proto_rawDescData []byte
 )
 
-func file_biscuit_proto_rawDescGZIP() []byte {
-	file_biscuit_proto_rawDescOnce.Do(func() {
-		file_biscuit_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_biscuit_proto_rawDesc), len(file_biscuit_proto_rawDesc)))
+func file_token_internal_pb_biscuit_proto_rawDescGZIP() []byte {
+	file_token_internal_pb_biscuit_proto_rawDescOnce.Do(func() {
+		file_token_internal_pb_biscuit_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_token_internal_pb_biscuit_proto_rawDesc), len(file_token_internal_pb_biscuit_proto_rawDesc)))
 	})
-	return file_biscuit_proto_rawDescData
+	return file_token_internal_pb_biscuit_proto_rawDescData
 }
 
-var file_biscuit_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_biscuit_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
-var file_biscuit_proto_goTypes = []any{
-	(PublicKey_Algorithm)(0),        // 0: biscuit.format.schema.PublicKey.Algorithm
-	(Scope_ScopeType)(0),            // 1: biscuit.format.schema.Scope.ScopeType
-	(Check_Kind)(0),                 // 2: biscuit.format.schema.Check.Kind
-	(OpUnary_Kind)(0),               // 3: biscuit.format.schema.OpUnary.Kind
-	(OpBinary_Kind)(0),              // 4: biscuit.format.schema.OpBinary.Kind
-	(*Biscuit)(nil),                 // 5: biscuit.format.schema.Biscuit
-	(*SignedBlock)(nil),             // 6: biscuit.format.schema.SignedBlock
-	(*ExternalSignature)(nil),       // 7: biscuit.format.schema.ExternalSignature
-	(*PublicKey)(nil),               // 8: biscuit.format.schema.PublicKey
-	(*Proof)(nil),                   // 9: biscuit.format.schema.Proof
-	(*Block)(nil),                   // 10: biscuit.format.schema.Block
-	(*Scope)(nil),                   // 11: biscuit.format.schema.Scope
-	(*Fact)(nil),                    // 12: biscuit.format.schema.Fact
-	(*Rule)(nil),                    // 13: biscuit.format.schema.Rule
-	(*Check)(nil),                   // 14: biscuit.format.schema.Check
-	(*Predicate)(nil),               // 15: biscuit.format.schema.Predicate
-	(*Term)(nil),                    // 16: biscuit.format.schema.Term
-	(*TermSet)(nil),                 // 17: biscuit.format.schema.TermSet
-	(*Array)(nil),                   // 18: biscuit.format.schema.Array
-	(*Map)(nil),                     // 19: biscuit.format.schema.Map
-	(*MapEntry)(nil),                // 20: biscuit.format.schema.MapEntry
-	(*MapKey)(nil),                  // 21: biscuit.format.schema.MapKey
-	(*Expression)(nil),              // 22: biscuit.format.schema.Expression
-	(*Op)(nil),                      // 23: biscuit.format.schema.Op
-	(*OpUnary)(nil),                 // 24: biscuit.format.schema.OpUnary
-	(*OpBinary)(nil),                // 25: biscuit.format.schema.OpBinary
-	(*OpClosure)(nil),               // 26: biscuit.format.schema.OpClosure
-	(*Empty)(nil),                   // 27: biscuit.format.schema.Empty
-	(*ThirdPartyBlockRequest)(nil),  // 28: biscuit.format.schema.ThirdPartyBlockRequest
-	(*ThirdPartyBlockContents)(nil), // 29: biscuit.format.schema.ThirdPartyBlockContents
+var file_token_internal_pb_biscuit_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_token_internal_pb_biscuit_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_token_internal_pb_biscuit_proto_goTypes = []any{
+	(PublicKey_Algorithm)(0),        // 0: codios.token.wire.PublicKey.Algorithm
+	(Scope_ScopeType)(0),            // 1: codios.token.wire.Scope.ScopeType
+	(Check_Kind)(0),                 // 2: codios.token.wire.Check.Kind
+	(OpUnary_Kind)(0),               // 3: codios.token.wire.OpUnary.Kind
+	(OpBinary_Kind)(0),              // 4: codios.token.wire.OpBinary.Kind
+	(*Biscuit)(nil),                 // 5: codios.token.wire.Biscuit
+	(*SignedBlock)(nil),             // 6: codios.token.wire.SignedBlock
+	(*ExternalSignature)(nil),       // 7: codios.token.wire.ExternalSignature
+	(*PublicKey)(nil),               // 8: codios.token.wire.PublicKey
+	(*Proof)(nil),                   // 9: codios.token.wire.Proof
+	(*Block)(nil),                   // 10: codios.token.wire.Block
+	(*Scope)(nil),                   // 11: codios.token.wire.Scope
+	(*Fact)(nil),                    // 12: codios.token.wire.Fact
+	(*Rule)(nil),                    // 13: codios.token.wire.Rule
+	(*Check)(nil),                   // 14: codios.token.wire.Check
+	(*Predicate)(nil),               // 15: codios.token.wire.Predicate
+	(*Term)(nil),                    // 16: codios.token.wire.Term
+	(*TermSet)(nil),                 // 17: codios.token.wire.TermSet
+	(*Array)(nil),                   // 18: codios.token.wire.Array
+	(*Map)(nil),                     // 19: codios.token.wire.Map
+	(*MapEntry)(nil),                // 20: codios.token.wire.MapEntry
+	(*MapKey)(nil),                  // 21: codios.token.wire.MapKey
+	(*Expression)(nil),              // 22: codios.token.wire.Expression
+	(*Op)(nil),                      // 23: codios.token.wire.Op
+	(*OpUnary)(nil),                 // 24: codios.token.wire.OpUnary
+	(*OpBinary)(nil),                // 25: codios.token.wire.OpBinary
+	(*OpClosure)(nil),               // 26: codios.token.wire.OpClosure
+	(*Empty)(nil),                   // 27: codios.token.wire.Empty
+	(*ThirdPartyBlockRequest)(nil),  // 28: codios.token.wire.ThirdPartyBlockRequest
+	(*ThirdPartyBlockContents)(nil), // 29: codios.token.wire.ThirdPartyBlockContents
 }
-var file_biscuit_proto_depIdxs = []int32{
-	6,  // 0: biscuit.format.schema.Biscuit.authority:type_name -> biscuit.format.schema.SignedBlock
-	6,  // 1: biscuit.format.schema.Biscuit.blocks:type_name -> biscuit.format.schema.SignedBlock
-	9,  // 2: biscuit.format.schema.Biscuit.proof:type_name -> biscuit.format.schema.Proof
-	8,  // 3: biscuit.format.schema.SignedBlock.nextKey:type_name -> biscuit.format.schema.PublicKey
-	7,  // 4: biscuit.format.schema.SignedBlock.externalSignature:type_name -> biscuit.format.schema.ExternalSignature
-	8,  // 5: biscuit.format.schema.ExternalSignature.publicKey:type_name -> biscuit.format.schema.PublicKey
-	0,  // 6: biscuit.format.schema.PublicKey.algorithm:type_name -> biscuit.format.schema.PublicKey.Algorithm
-	12, // 7: biscuit.format.schema.Block.facts:type_name -> biscuit.format.schema.Fact
-	13, // 8: biscuit.format.schema.Block.rules:type_name -> biscuit.format.schema.Rule
-	14, // 9: biscuit.format.schema.Block.checks:type_name -> biscuit.format.schema.Check
-	11, // 10: biscuit.format.schema.Block.scope:type_name -> biscuit.format.schema.Scope
-	8,  // 11: biscuit.format.schema.Block.publicKeys:type_name -> biscuit.format.schema.PublicKey
-	1,  // 12: biscuit.format.schema.Scope.scopeType:type_name -> biscuit.format.schema.Scope.ScopeType
-	15, // 13: biscuit.format.schema.Fact.predicate:type_name -> biscuit.format.schema.Predicate
-	15, // 14: biscuit.format.schema.Rule.head:type_name -> biscuit.format.schema.Predicate
-	15, // 15: biscuit.format.schema.Rule.body:type_name -> biscuit.format.schema.Predicate
-	22, // 16: biscuit.format.schema.Rule.expressions:type_name -> biscuit.format.schema.Expression
-	11, // 17: biscuit.format.schema.Rule.scope:type_name -> biscuit.format.schema.Scope
-	13, // 18: biscuit.format.schema.Check.queries:type_name -> biscuit.format.schema.Rule
-	2,  // 19: biscuit.format.schema.Check.kind:type_name -> biscuit.format.schema.Check.Kind
-	16, // 20: biscuit.format.schema.Predicate.terms:type_name -> biscuit.format.schema.Term
-	17, // 21: biscuit.format.schema.Term.set:type_name -> biscuit.format.schema.TermSet
-	27, // 22: biscuit.format.schema.Term.null:type_name -> biscuit.format.schema.Empty
-	18, // 23: biscuit.format.schema.Term.array:type_name -> biscuit.format.schema.Array
-	19, // 24: biscuit.format.schema.Term.map:type_name -> biscuit.format.schema.Map
-	16, // 25: biscuit.format.schema.TermSet.set:type_name -> biscuit.format.schema.Term
-	16, // 26: biscuit.format.schema.Array.array:type_name -> biscuit.format.schema.Term
-	20, // 27: biscuit.format.schema.Map.entries:type_name -> biscuit.format.schema.MapEntry
-	21, // 28: biscuit.format.schema.MapEntry.key:type_name -> biscuit.format.schema.MapKey
-	16, // 29: biscuit.format.schema.MapEntry.value:type_name -> biscuit.format.schema.Term
-	23, // 30: biscuit.format.schema.Expression.ops:type_name -> biscuit.format.schema.Op
-	16, // 31: biscuit.format.schema.Op.value:type_name -> biscuit.format.schema.Term
-	24, // 32: biscuit.format.schema.Op.unary:type_name -> biscuit.format.schema.OpUnary
-	25, // 33: biscuit.format.schema.Op.Binary:type_name -> biscuit.format.schema.OpBinary
-	26, // 34: biscuit.format.schema.Op.closure:type_name -> biscuit.format.schema.OpClosure
-	3,  // 35: biscuit.format.schema.OpUnary.kind:type_name -> biscuit.format.schema.OpUnary.Kind
-	4,  // 36: biscuit.format.schema.OpBinary.kind:type_name -> biscuit.format.schema.OpBinary.Kind
-	23, // 37: biscuit.format.schema.OpClosure.ops:type_name -> biscuit.format.schema.Op
-	8,  // 38: biscuit.format.schema.ThirdPartyBlockRequest.legacyPreviousKey:type_name -> biscuit.format.schema.PublicKey
-	8,  // 39: biscuit.format.schema.ThirdPartyBlockRequest.legacyPublicKeys:type_name -> biscuit.format.schema.PublicKey
-	7,  // 40: biscuit.format.schema.ThirdPartyBlockContents.externalSignature:type_name -> biscuit.format.schema.ExternalSignature
+var file_token_internal_pb_biscuit_proto_depIdxs = []int32{
+	6,  // 0: codios.token.wire.Biscuit.authority:type_name -> codios.token.wire.SignedBlock
+	6,  // 1: codios.token.wire.Biscuit.blocks:type_name -> codios.token.wire.SignedBlock
+	9,  // 2: codios.token.wire.Biscuit.proof:type_name -> codios.token.wire.Proof
+	8,  // 3: codios.token.wire.SignedBlock.nextKey:type_name -> codios.token.wire.PublicKey
+	7,  // 4: codios.token.wire.SignedBlock.externalSignature:type_name -> codios.token.wire.ExternalSignature
+	8,  // 5: codios.token.wire.ExternalSignature.publicKey:type_name -> codios.token.wire.PublicKey
+	0,  // 6: codios.token.wire.PublicKey.algorithm:type_name -> codios.token.wire.PublicKey.Algorithm
+	12, // 7: codios.token.wire.Block.facts:type_name -> codios.token.wire.Fact
+	13, // 8: codios.token.wire.Block.rules:type_name -> codios.token.wire.Rule
+	14, // 9: codios.token.wire.Block.checks:type_name -> codios.token.wire.Check
+	11, // 10: codios.token.wire.Block.scope:type_name -> codios.token.wire.Scope
+	8,  // 11: codios.token.wire.Block.publicKeys:type_name -> codios.token.wire.PublicKey
+	1,  // 12: codios.token.wire.Scope.scopeType:type_name -> codios.token.wire.Scope.ScopeType
+	15, // 13: codios.token.wire.Fact.predicate:type_name -> codios.token.wire.Predicate
+	15, // 14: codios.token.wire.Rule.head:type_name -> codios.token.wire.Predicate
+	15, // 15: codios.token.wire.Rule.body:type_name -> codios.token.wire.Predicate
+	22, // 16: codios.token.wire.Rule.expressions:type_name -> codios.token.wire.Expression
+	11, // 17: codios.token.wire.Rule.scope:type_name -> codios.token.wire.Scope
+	13, // 18: codios.token.wire.Check.queries:type_name -> codios.token.wire.Rule
+	2,  // 19: codios.token.wire.Check.kind:type_name -> codios.token.wire.Check.Kind
+	16, // 20: codios.token.wire.Predicate.terms:type_name -> codios.token.wire.Term
+	17, // 21: codios.token.wire.Term.set:type_name -> codios.token.wire.TermSet
+	27, // 22: codios.token.wire.Term.null:type_name -> codios.token.wire.Empty
+	18, // 23: codios.token.wire.Term.array:type_name -> codios.token.wire.Array
+	19, // 24: codios.token.wire.Term.map:type_name -> codios.token.wire.Map
+	16, // 25: codios.token.wire.TermSet.set:type_name -> codios.token.wire.Term
+	16, // 26: codios.token.wire.Array.array:type_name -> codios.token.wire.Term
+	20, // 27: codios.token.wire.Map.entries:type_name -> codios.token.wire.MapEntry
+	21, // 28: codios.token.wire.MapEntry.key:type_name -> codios.token.wire.MapKey
+	16, // 29: codios.token.wire.MapEntry.value:type_name -> codios.token.wire.Term
+	23, // 30: codios.token.wire.Expression.ops:type_name -> codios.token.wire.Op
+	16, // 31: codios.token.wire.Op.value:type_name -> codios.token.wire.Term
+	24, // 32: codios.token.wire.Op.unary:type_name -> codios.token.wire.OpUnary
+	25, // 33: codios.token.wire.Op.Binary:type_name -> codios.token.wire.OpBinary
+	26, // 34: codios.token.wire.Op.closure:type_name -> codios.token.wire.OpClosure
+	3,  // 35: codios.token.wire.OpUnary.kind:type_name -> codios.token.wire.OpUnary.Kind
+	4,  // 36: codios.token.wire.OpBinary.kind:type_name -> codios.token.wire.OpBinary.Kind
+	23, // 37: codios.token.wire.OpClosure.ops:type_name -> codios.token.wire.Op
+	8,  // 38: codios.token.wire.ThirdPartyBlockRequest.legacyPreviousKey:type_name -> codios.token.wire.PublicKey
+	8,  // 39: codios.token.wire.ThirdPartyBlockRequest.legacyPublicKeys:type_name -> codios.token.wire.PublicKey
+	7,  // 40: codios.token.wire.ThirdPartyBlockContents.externalSignature:type_name -> codios.token.wire.ExternalSignature
 	41, // [41:41] is the sub-list for method output_type
 	41, // [41:41] is the sub-list for method input_type
 	41, // [41:41] is the sub-list for extension type_name
@@ -2341,20 +2345,20 @@ var file_biscuit_proto_depIdxs = []int32{
 	0,  // [0:41] is the sub-list for field type_name
 }
 
-func init() { file_biscuit_proto_init() }
-func file_biscuit_proto_init() {
-	if File_biscuit_proto != nil {
+func init() { file_token_internal_pb_biscuit_proto_init() }
+func file_token_internal_pb_biscuit_proto_init() {
+	if File_token_internal_pb_biscuit_proto != nil {
 		return
 	}
-	file_biscuit_proto_msgTypes[4].OneofWrappers = []any{
+	file_token_internal_pb_biscuit_proto_msgTypes[4].OneofWrappers = []any{
 		(*Proof_NextSecret)(nil),
 		(*Proof_FinalSignature)(nil),
 	}
-	file_biscuit_proto_msgTypes[6].OneofWrappers = []any{
+	file_token_internal_pb_biscuit_proto_msgTypes[6].OneofWrappers = []any{
 		(*Scope_ScopeType_)(nil),
 		(*Scope_PublicKey)(nil),
 	}
-	file_biscuit_proto_msgTypes[11].OneofWrappers = []any{
+	file_token_internal_pb_biscuit_proto_msgTypes[11].OneofWrappers = []any{
 		(*Term_Variable)(nil),
 		(*Term_Integer)(nil),
 		(*Term_String_)(nil),
@@ -2366,11 +2370,11 @@ func file_biscuit_proto_init() {
 		(*Term_Array)(nil),
 		(*Term_Map)(nil),
 	}
-	file_biscuit_proto_msgTypes[16].OneofWrappers = []any{
+	file_token_internal_pb_biscuit_proto_msgTypes[16].OneofWrappers = []any{
 		(*MapKey_Integer)(nil),
 		(*MapKey_String_)(nil),
 	}
-	file_biscuit_proto_msgTypes[18].OneofWrappers = []any{
+	file_token_internal_pb_biscuit_proto_msgTypes[18].OneofWrappers = []any{
 		(*Op_Value)(nil),
 		(*Op_Unary)(nil),
 		(*Op_Binary)(nil),
@@ -2380,18 +2384,18 @@ func file_biscuit_proto_init() {
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
-			RawDescriptor: unsafe.Slice(unsafe.StringData(file_biscuit_proto_rawDesc), len(file_biscuit_proto_rawDesc)),
+			RawDescriptor: unsafe.Slice(unsafe.StringData(file_token_internal_pb_biscuit_proto_rawDesc), len(file_token_internal_pb_biscuit_proto_rawDesc)),
 			NumEnums:      5,
 			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
-		GoTypes:           file_biscuit_proto_goTypes,
-		DependencyIndexes: file_biscuit_proto_depIdxs,
-		EnumInfos:         file_biscuit_proto_enumTypes,
-		MessageInfos:      file_biscuit_proto_msgTypes,
+		GoTypes:           file_token_internal_pb_biscuit_proto_goTypes,
+		DependencyIndexes: file_token_internal_pb_biscuit_proto_depIdxs,
+		EnumInfos:         file_token_internal_pb_biscuit_proto_enumTypes,
+		MessageInfos:      file_token_internal_pb_biscuit_proto_msgTypes,
 	}.Build()
-	File_biscuit_proto = out.File
-	file_biscuit_proto_goTypes = nil
-	file_biscuit_proto_depIdxs = nil
+	File_token_internal_pb_biscuit_proto = out.File
+	file_token_internal_pb_biscuit_proto_goTypes = nil
+	file_token_internal_pb_biscuit_proto_depIdxs = nil
 }
