@@ -20,8 +20,28 @@
 //
 // The test binary prints one line, "conformance: N/M validations pass",
 // and every skipped validation with its reason; the goal is M/M and none.
-// TestRoundTrip rebuilds each sample token from its printed code and checks
-// that it authorizes exactly as the original.
+// go test shows it when run in this folder without arguments, with -v, or
+// on failure; in package list mode (go test ./...) it keeps the output of
+// a package that passes to itself.
+//
+// TestRoundTrip rebuilds each sample token from its printed code with
+// Codios's builder, and checks that the rebuilt token prints the same and
+// authorizes exactly as the original under every validation. The root
+// private key is in samples.json; each third-party key is replaced by a
+// fresh one, in the code and in the authorizer alike.
+//
+// # Where the comparison is coarser than the reference
+//
+//   - Format errors: package token has one sentinel, ErrFormat, for every
+//     format error besides signatures. The samples' one such error is a
+//     signature of the wrong size, so ErrFormat classifies as
+//     Format/BlockSignatureDeserializationError.
+//   - InvalidBlockRule: the reference's number is always 0 (biscuit-rust,
+//     token/builder/authorizer.rs, load_and_translate_block); only the
+//     rule is compared.
+//   - The world of a failed evaluation: with no decision to give its
+//     facts, they are derived again from the facts and rules alone, which
+//     is all they depend on.
 //
 // # Where the samples are
 //

@@ -58,6 +58,8 @@ type BlockRule struct {
 	Rule string
 }
 
+var _ fmt.Stringer = Outcome{}
+
 func (o Outcome) String() string {
 	s := o.Kind
 	if o.Policy != nil {
