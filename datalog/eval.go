@@ -86,8 +86,8 @@ func (w *World) insert(k predKey, o origin, vals []val, pending bool) error {
 	if _, ok := r.seen[string(buf)]; ok {
 		return nil
 	}
-	if w.nfacts+w.pending >= w.limits.MaxFacts {
-		return &LimitError{Limit: "MaxFacts", Max: int64(w.limits.MaxFacts)}
+	if err := w.checkFactLimit(); err != nil {
+		return err
 	}
 	r.seen[string(buf)] = struct{}{}
 	if pending {
@@ -99,6 +99,13 @@ func (w *World) insert(k predKey, o origin, vals []val, pending bool) error {
 	r.terms = append(r.terms, vals...)
 	r.origins = append(r.origins, o)
 	w.nfacts++
+	return nil
+}
+
+func (w *World) checkFactLimit() error {
+	if w.nfacts+w.pending >= w.limits.MaxFacts {
+		return &LimitError{Limit: "MaxFacts", Max: int64(w.limits.MaxFacts)}
+	}
 	return nil
 }
 
@@ -129,6 +136,12 @@ type crule struct {
 	cbody
 	block BlockID
 	head  cpred
+	// Reused by every application of the rule.
+	binding []val
+	vals    []val
+	ranges  [][2]int
+	rels    []*relation
+	emit    func(origin) (bool, error)
 }
 
 // ccheck is a compiled check or policy.
@@ -150,7 +163,26 @@ func (w *World) compileRule(r Rule, trusted origin, b BlockID) (*crule, error) {
 		return nil, err
 	}
 	body.nslots = c.nslots
-	return &crule{cbody: *body, block: b, head: head}, nil
+	r2 := &crule{cbody: *body, block: b, head: head}
+	r2.binding = newBinding(r2.nslots)
+	r2.vals = make([]val, len(head.terms))
+	r2.ranges = make([][2]int, len(r2.preds))
+	r2.rels = make([]*relation, len(r2.preds))
+	r2.emit = func(o origin) (bool, error) {
+		for i, t := range r2.head.terms {
+			if t.isVar {
+				r2.vals[i] = r2.binding[t.slot]
+				if r2.vals[i].k == kindUnbound {
+					return false, nil
+				}
+			} else {
+				r2.vals[i] = t.v
+			}
+		}
+		// insert copies the values, so one buffer serves every match.
+		return false, w.insert(r2.head.key, o.with(r2.block), r2.vals, true)
+	}
+	return r2, nil
 }
 
 func (w *World) compileQueries(queries []Body, blockTrust origin, b BlockID) (*ccheck, error) {
@@ -217,12 +249,17 @@ func (w *World) compileBody(b Body, trusted origin, c *exprCompiler) (*cbody, er
 	return cb, nil
 }
 
+// minIndexedRows is the shortest range of rows that a join looks up in an
+// index rather than scans.
+const minIndexedRows = 8
+
 // joiner enumerates the matches of one body.
 type joiner struct {
 	w       *World
 	body    *cbody
 	order   []int
-	ranges  [][2]int // per predicate of the body
+	ranges  [][2]int    // per predicate of the body
+	rels    []*relation // per predicate of the body; nil: none yet
 	binding []val
 	// onMatch is called for each full binding whose expressions hold (or,
 	// with rawMatches, for each full binding); it returns true to stop.
@@ -257,7 +294,7 @@ func (j *joiner) match(depth int, acc origin) (bool, error) {
 	}
 	pi := j.order[depth]
 	p := &j.body.preds[pi]
-	rel := j.w.relations[p.key]
+	rel := j.rels[pi]
 	if rel == nil {
 		return false, nil
 	}
@@ -265,10 +302,14 @@ func (j *joiner) match(depth int, acc origin) (bool, error) {
 	if lo >= hi {
 		return false, nil
 	}
-	// Use the index of the first column whose value is known.
+	// Use the index of the first column whose value is known, unless the
+	// range is so short that a scan is cheaper than an index.
 	var candidates []int32
 	indexed := false
 	for c, t := range p.terms {
+		if hi-lo <= minIndexedRows {
+			break
+		}
 		v := t.v
 		if t.isVar {
 			v = j.binding[t.slot]
@@ -364,50 +405,44 @@ func (w *World) fixpoint() error {
 }
 
 func (w *World) applyRule(r *crule, first bool) error {
-	binding := newBinding(r.nslots)
-	// insert copies the values, so one scratch slice serves every match.
-	vals := make([]val, len(r.head.terms))
-	emit := func(o origin) (bool, error) {
-		for i, t := range r.head.terms {
-			if t.isVar {
-				vals[i] = binding[t.slot]
-				if vals[i].k == kindUnbound {
-					return false, nil
-				}
-			} else {
-				vals[i] = t.v
-			}
-		}
-		return false, w.insert(r.head.key, o.with(r.block), vals, true)
-	}
 	if len(r.preds) == 0 {
 		if !first {
 			return nil
 		}
-		j := &joiner{w: w, body: &r.cbody, binding: binding, onMatch: emit}
+		j := joiner{w: w, body: &r.cbody, binding: r.binding, onMatch: r.emit}
 		_, err := j.run()
 		return err
 	}
-	ranges := make([][2]int, len(r.preds))
-	for d := range r.preds {
-		delta := w.relations[r.preds[d].key]
+	// Resolve the relations once a round, and skip the rule when none of
+	// them got facts in the last round: it would derive nothing new.
+	changed := false
+	for i, p := range r.preds {
+		rel := w.relations[p.key]
+		r.rels[i] = rel
+		if rel != nil && rel.prev < rel.cur {
+			changed = true
+		}
+	}
+	if !changed {
+		return nil
+	}
+	for d, delta := range r.rels {
 		if delta == nil || delta.prev == delta.cur {
 			continue
 		}
-		for i, p := range r.preds {
-			rel := w.relations[p.key]
+		for i, rel := range r.rels {
 			switch {
 			case rel == nil:
-				ranges[i] = [2]int{}
+				r.ranges[i] = [2]int{}
 			case i < d:
-				ranges[i] = [2]int{0, rel.prev}
+				r.ranges[i] = [2]int{0, rel.prev}
 			case i == d:
-				ranges[i] = [2]int{rel.prev, rel.cur}
+				r.ranges[i] = [2]int{rel.prev, rel.cur}
 			default:
-				ranges[i] = [2]int{0, rel.cur}
+				r.ranges[i] = [2]int{0, rel.cur}
 			}
 		}
-		j := &joiner{w: w, body: &r.cbody, order: r.orders[d], ranges: ranges, binding: binding, onMatch: emit}
+		j := joiner{w: w, body: &r.cbody, order: r.orders[d], ranges: r.ranges, rels: r.rels, binding: r.binding, onMatch: r.emit}
 		if _, err := j.run(); err != nil {
 			return err
 		}
@@ -415,15 +450,17 @@ func (w *World) applyRule(r *crule, first bool) error {
 	return nil
 }
 
-// fullRanges reads every fact of the body's relations.
-func (w *World) fullRanges(b *cbody) [][2]int {
-	ranges := make([][2]int, len(b.preds))
+// fullJoiner reads every fact of the body's relations.
+func (w *World) fullJoiner(b *cbody) *joiner {
+	j := &joiner{w: w, body: b, order: w.fullOrder(b), binding: newBinding(b.nslots),
+		ranges: make([][2]int, len(b.preds)), rels: make([]*relation, len(b.preds))}
 	for i, p := range b.preds {
 		if rel := w.relations[p.key]; rel != nil {
-			ranges[i] = [2]int{0, rel.len()}
+			j.rels[i] = rel
+			j.ranges[i] = [2]int{0, rel.len()}
 		}
 	}
-	return ranges
+	return j
 }
 
 func (w *World) fullOrder(b *cbody) []int {
@@ -435,8 +472,8 @@ func (w *World) fullOrder(b *cbody) []int {
 
 // exists reports whether the body matches at least once.
 func (w *World) exists(b *cbody) (bool, error) {
-	j := &joiner{w: w, body: b, order: w.fullOrder(b), ranges: w.fullRanges(b), binding: newBinding(b.nslots),
-		onMatch: func(origin) (bool, error) { return true, nil }}
+	j := w.fullJoiner(b)
+	j.onMatch = func(origin) (bool, error) { return true, nil }
 	return j.run()
 }
 
@@ -444,22 +481,22 @@ func (w *World) exists(b *cbody) (bool, error) {
 // expressions: the semantics of check all.
 func (w *World) all(b *cbody) (bool, error) {
 	found := false
-	var j *joiner
-	j = &joiner{w: w, body: b, order: w.fullOrder(b), ranges: w.fullRanges(b), binding: newBinding(b.nslots), rawMatches: true,
-		onMatch: func(origin) (bool, error) {
-			found = true
-			for _, e := range b.exprs {
-				ok, err := w.ev.evalBool(e, j.binding)
-				if err != nil {
-					return true, err
-				}
-				if !ok {
-					found = false
-					return true, nil
-				}
+	j := w.fullJoiner(b)
+	j.rawMatches = true
+	j.onMatch = func(origin) (bool, error) {
+		found = true
+		for _, e := range b.exprs {
+			ok, err := w.ev.evalBool(e, j.binding)
+			if err != nil {
+				return true, err
 			}
-			return false, nil
-		}}
+			if !ok {
+				found = false
+				return true, nil
+			}
+		}
+		return false, nil
+	}
 	if _, err := j.run(); err != nil {
 		return false, err
 	}
@@ -591,27 +628,27 @@ func (w *World) Query(ctx context.Context, r Rule) ([]Fact, error) {
 	w.deadline = time.Now().Add(w.limits.MaxTime)
 	seen := map[string]bool{}
 	var facts []Fact
-	binding := newBinding(cr.nslots)
-	j := &joiner{w: w, body: &cr.cbody, order: w.fullOrder(&cr.cbody), ranges: w.fullRanges(&cr.cbody), binding: binding,
-		onMatch: func(origin) (bool, error) {
-			terms := make([]Term, len(cr.head.terms))
-			for i, t := range cr.head.terms {
-				v := t.v
-				if t.isVar {
-					v = binding[t.slot]
-				}
-				terms[i] = w.in.term(v)
+	j := w.fullJoiner(&cr.cbody)
+	binding := j.binding
+	j.onMatch = func(origin) (bool, error) {
+		terms := make([]Term, len(cr.head.terms))
+		for i, t := range cr.head.terms {
+			v := t.v
+			if t.isVar {
+				v = binding[t.slot]
 			}
-			f := Fact{Predicate{Name: r.Head.Name, Terms: terms}}
-			if s := f.String(); !seen[s] {
-				if len(facts) >= w.limits.MaxFacts {
-					return true, &LimitError{Limit: "MaxFacts", Max: int64(w.limits.MaxFacts)}
-				}
-				seen[s] = true
-				facts = append(facts, f)
+			terms[i] = w.in.term(v)
+		}
+		f := Fact{Predicate{Name: r.Head.Name, Terms: terms}}
+		if s := f.String(); !seen[s] {
+			if len(facts) >= w.limits.MaxFacts {
+				return true, &LimitError{Limit: "MaxFacts", Max: int64(w.limits.MaxFacts)}
 			}
-			return false, nil
-		}}
+			seen[s] = true
+			facts = append(facts, f)
+		}
+		return false, nil
+	}
 	if _, err := j.run(); err != nil {
 		return nil, &RuleError{Block: AuthorizerBlock, What: "query", Source: r.String(), Err: err}
 	}
