@@ -6,9 +6,11 @@ require (
 	github.com/biscuit-auth/biscuit-go/v2 v2.2.0
 	github.com/codios/codios v0.0.0
 	github.com/google/go-cmp v0.7.0
-	google.golang.org/protobuf v1.36.12
 )
 
-require github.com/alecthomas/participle/v2 v2.0.0 // indirect
+require (
+	github.com/alecthomas/participle/v2 v2.0.0 // indirect
+	google.golang.org/protobuf v1.36.12 // indirect
+)
 
 replace github.com/codios/codios => ../

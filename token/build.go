@@ -24,6 +24,11 @@ type BlockOptions struct {
 	Rand io.Reader
 	// Limits bounds the token, as Parse would.
 	Limits *Limits
+	// LegacySignature signs the block with the deprecated version 0
+	// payload instead of version 1, for verifiers that know no other
+	// (biscuit-go v2.2.0 among them). A first-party chain stays bound by
+	// its keys; third-party blocks always use version 1.
+	LegacySignature bool
 }
 
 var marshalOptions = proto.MarshalOptions{Deterministic: true}
@@ -42,11 +47,15 @@ func New(root *PrivateKey, authority *datalog.Program, opts *BlockOptions) (*Tok
 	if err != nil {
 		return nil, err
 	}
-	signature, err := root.Sign(sig.AuthorityV1(data, sigKey(next.Public())))
+	payload, sigVersion := sig.AuthorityV1(data, sigKey(next.Public())), sig.Version1
+	if opts.LegacySignature {
+		payload, sigVersion = sig.BlockV0(data, nil, sigKey(next.Public())), sig.Version0
+	}
+	signature, err := root.Sign(payload)
 	if err != nil {
 		return nil, err
 	}
-	t.push(rawBlock{data: data, nextKey: next.Public(), signature: signature, sigVersion: sig.Version1}, prog, version, opts.Context)
+	t.push(rawBlock{data: data, nextKey: next.Public(), signature: signature, sigVersion: sigVersion}, prog, version, opts.Context)
 	t.next = next
 	return t, nil
 }
@@ -130,7 +139,7 @@ func (t *Token) Append(p *datalog.Program, opts *BlockOptions) (*Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	return n.sign(data, prog, version, opts.Context, nil, opts.Rand, t.next)
+	return n.sign(data, prog, version, opts, nil, t.next)
 }
 
 func (t *Token) canAppend() error {
@@ -145,8 +154,8 @@ func (t *Token) canAppend() error {
 
 // sign signs a new last block with the current last key and generates
 // the next one.
-func (n *Token) sign(data []byte, prog *datalog.Program, version uint32, context string, ext *externalSig, rand io.Reader, key *PrivateKey) (*Token, error) {
-	next, err := GenerateKey(Ed25519, rand)
+func (n *Token) sign(data []byte, prog *datalog.Program, version uint32, opts *BlockOptions, ext *externalSig, key *PrivateKey) (*Token, error) {
+	next, err := GenerateKey(Ed25519, opts.Rand)
 	if err != nil {
 		return nil, err
 	}
@@ -155,11 +164,15 @@ func (n *Token) sign(data []byte, prog *datalog.Program, version uint32, context
 		extSig = ext.signature
 	}
 	prev := n.raw[len(n.raw)-1].signature
-	signature, err := key.Sign(sig.BlockV1(data, sigKey(next.Public()), prev, extSig))
+	payload, sigVersion := sig.BlockV1(data, sigKey(next.Public()), prev, extSig), sig.Version1
+	if opts.LegacySignature {
+		payload, sigVersion = sig.BlockV0(data, nil, sigKey(next.Public())), sig.Version0
+	}
+	signature, err := key.Sign(payload)
 	if err != nil {
 		return nil, err
 	}
-	n.push(rawBlock{data: data, nextKey: next.Public(), signature: signature, external: ext, sigVersion: sig.Version1}, prog, version, context)
+	n.push(rawBlock{data: data, nextKey: next.Public(), signature: signature, external: ext, sigVersion: sigVersion}, prog, version, opts.Context)
 	n.next = next
 	return n, nil
 }
@@ -270,6 +283,9 @@ func (t *Token) AppendThirdParty(b *ThirdPartyBlock, opts *BlockOptions) (*Token
 	if opts == nil {
 		opts = &BlockOptions{}
 	}
+	if opts.LegacySignature {
+		return nil, fmt.Errorf("%w: third-party blocks are signed with version 1 only", ErrFormat)
+	}
 	if err := t.canAppend(); err != nil {
 		return nil, err
 	}
@@ -286,5 +302,5 @@ func (t *Token) AppendThirdParty(b *ThirdPartyBlock, opts *BlockOptions) (*Token
 	if err := checkProgram(blk.Program); err != nil {
 		return nil, fmt.Errorf("third-party block: %w", err)
 	}
-	return n.sign(b.payload, blk.Program, blk.Version, blk.Context, ext, opts.Rand, t.next)
+	return n.sign(b.payload, blk.Program, blk.Version, opts, ext, t.next)
 }

@@ -317,3 +317,35 @@ func TestTampering(t *testing.T) {
 		t.Errorf("too many blocks: %v", err)
 	}
 }
+
+func TestLegacySignature(t *testing.T) {
+	root := mustKey(t, Ed25519)
+	legacy := &BlockOptions{LegacySignature: true}
+	tok, err := New(root, mustBlock(t, standardAuthority), legacy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, hop := range standardHops {
+		if tok, err = tok.Append(mustBlock(t, hop), legacy); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data, _ := tok.Serialize()
+	back, err := Parse(data, root.Public(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range back.Blocks() {
+		if b.SignatureVersion != 0 {
+			t.Errorf("block %d: signature version %d", b.Index, b.SignatureVersion)
+		}
+	}
+	if !authorizeStandard(t, back).Allowed {
+		t.Error("legacy-signed standard token refused")
+	}
+	req, _ := tok.ThirdPartyRequest()
+	signed, _ := req.Sign(mustKey(t, Ed25519), mustBlock(t, `group("admin");`))
+	if _, err := tok.AppendThirdParty(signed, legacy); !errors.Is(err, ErrFormat) {
+		t.Errorf("legacy third-party block: %v", err)
+	}
+}

@@ -2,7 +2,6 @@ package interop
 
 import (
 	"crypto/ed25519"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"strings"
@@ -11,8 +10,6 @@ import (
 	biscuit "github.com/biscuit-auth/biscuit-go/v2"
 	bgdatalog "github.com/biscuit-auth/biscuit-go/v2/datalog"
 	"github.com/biscuit-auth/biscuit-go/v2/parser"
-	bgpb "github.com/biscuit-auth/biscuit-go/v2/pb"
-	"google.golang.org/protobuf/proto"
 )
 
 // biscuit-go's side: minting, verifying and authorizing with biscuit-go
@@ -139,45 +136,3 @@ func goParseAuthorizer(src string) (biscuit.ParsedAuthorizer, error) {
 // errInvalidSignature is the error biscuit-go gives a signature that does
 // not verify.
 var errInvalidSignature = biscuit.ErrInvalidSignature
-
-// resignV0 signs the blocks of a token again, byte for byte the same, in
-// a chain of signature version 0 as biscuit-go v2.2.0 verifies it: each
-// block over block || algorithm (32-bit little-endian) || next key, with
-// fresh next keys from the same root key; a sealed token's final
-// signature over the last block, its next key and its signature. Nothing
-// else of the token is kept: a third-party block cannot be re-signed so.
-func resignV0(data []byte) ([]byte, error) {
-	var msg bgpb.Biscuit
-	if err := proto.Unmarshal(data, &msg); err != nil {
-		return nil, err
-	}
-	blocks := append([]*bgpb.SignedBlock{msg.Authority}, msg.Blocks...)
-	signer := goRoot
-	var signed []*bgpb.SignedBlock
-	for _, b := range blocks {
-		pub, priv, err := ed25519.GenerateKey(nil)
-		if err != nil {
-			return nil, err
-		}
-		next := &bgpb.PublicKey{Algorithm: bgpb.PublicKey_Ed25519.Enum(), Key: pub}
-		signed = append(signed, &bgpb.SignedBlock{
-			Block: b.Block, NextKey: next, Signature: ed25519.Sign(signer, payloadV0(b.Block, next)),
-		})
-		signer = priv
-	}
-	out := &bgpb.Biscuit{RootKeyId: msg.RootKeyId, Authority: signed[0], Blocks: signed[1:], Proof: &bgpb.Proof{}}
-	if msg.Proof.GetFinalSignature() != nil {
-		last := signed[len(signed)-1]
-		final := append(payloadV0(last.Block, last.NextKey), last.Signature...)
-		out.Proof.Content = &bgpb.Proof_FinalSignature{FinalSignature: ed25519.Sign(signer, final)}
-	} else {
-		out.Proof.Content = &bgpb.Proof_NextSecret{NextSecret: signer.Seed()}
-	}
-	return proto.Marshal(out)
-}
-
-func payloadV0(block []byte, next *bgpb.PublicKey) []byte {
-	p := append([]byte(nil), block...)
-	p = binary.LittleEndian.AppendUint32(p, uint32(next.GetAlgorithm()))
-	return append(p, next.Key...)
-}

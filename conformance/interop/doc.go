@@ -19,21 +19,19 @@
 //     authorize it, and must reach the expected decision (Codios: with
 //     the expected policy index; biscuit-go does not tell which policy
 //     matched).
-//   - Codios mints the token, every block of Datalog version 3; Codios
-//     authorizes it, then biscuit-go verifies and authorizes it.
+//   - Codios mints the token, every block of Datalog version 3 and
+//     signed with token.BlockOptions.LegacySignature; Codios authorizes
+//     it, then biscuit-go verifies and authorizes it.
 //
 // # Known incompatibilities
 //
-// Codios signs every block with signature version 1 of the specification
-// v3.3 (the payload that covers the previous signature). biscuit-go v2.2.0
-// knows only version 0: it ignores the version field and checks a version
-// 0 payload, so every token Codios mints fails its verification with
-// biscuit.ErrInvalidSignature. The test asserts exactly that, so that it
-// fails, and must be updated, the day it changes. To check the rest of
-// the format, the test then signs Codios's block bytes, unchanged, again
-// in a version 0 chain (fresh next keys, the same root key), and both
-// implementations authorize that copy. The re-signing lives in the test
-// only; it is what an option minting version 0 would produce.
+// By default Codios signs every block with signature version 1 of the
+// specification v3.3 (the payload that covers the previous signature).
+// biscuit-go v2.2.0 knows only version 0: it ignores the version field and
+// checks a version 0 payload, so it refuses a token signed with version 1
+// as biscuit.ErrInvalidSignature. Each case also asserts exactly that, so
+// that the test fails, and must be updated, the day it changes. Services
+// that must accept Codios tokens in biscuit-go mint with LegacySignature.
 //
 // Codios, as the specification v3.3, compiles && and || to the lazy
 // operators of v3.3, so a block that has them is of Datalog version 6,
