@@ -2,6 +2,7 @@ package token
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"strings"
 	"testing"
@@ -347,5 +348,60 @@ func TestLegacySignature(t *testing.T) {
 	signed, _ := req.Sign(mustKey(t, Ed25519), mustBlock(t, `group("admin");`))
 	if _, err := tok.AppendThirdParty(signed, legacy); !errors.Is(err, ErrFormat) {
 		t.Errorf("legacy third-party block: %v", err)
+	}
+}
+
+func TestDescribe(t *testing.T) {
+	root := mustKey(t, Ed25519)
+	id := uint32(3)
+	tok, _ := New(root, mustBlock(t, `user("alice");`), &BlockOptions{RootKeyID: &id, Context: "issuer"})
+	tok, _ = tok.Append(mustBlock(t, `check if operation("read");`), nil)
+	third := mustKey(t, Ed25519)
+	req, _ := tok.ThirdPartyRequest()
+	signed, _ := req.Sign(third, mustBlock(t, `approved(true);`))
+	tok, err := tok.AppendThirdParty(signed, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, _ := tok.Seal()
+	got := sealed.Describe()
+	for _, want := range []string{
+		"root key id: 3\n",
+		"sealed: no block can be appended\n",
+		"block 0 (authority), signed by root key\n",
+		"  context: \"issuer\"\n",
+		"    user(\"alice\");\n",
+		"block 1 (attenuation), signed by holder of block 0\n",
+		"  datalog v3.0, signature v1\n",
+		"block 2 (third-party), signed by third party " + third.Public().String() + "\n",
+		"  datalog v3.2, signature v1\n",
+		"  revocation id: " + hex.EncodeToString(sealed.Blocks()[2].RevocationID) + "\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("Describe lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+// TestResignedAndDuplicated: a block re-signed by a key outside the
+// chain, and a block repeated, are refused.
+func TestResignedAndDuplicated(t *testing.T) {
+	root := mustKey(t, Ed25519)
+	data, _ := standardToken(t, root).Serialize()
+	u, err := ParseUnverified(data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stranger := mustKey(t, Ed25519)
+	resigned := *u
+	resigned.blocks = append([]rawBlock(nil), u.blocks...)
+	resigned.blocks[2].signature, _ = stranger.Sign(signedPayload(resigned.blocks, 2))
+	if _, err := resigned.Verify(root.Public()); !errors.Is(err, ErrInvalidSignature) {
+		t.Errorf("re-signed block: %v", err)
+	}
+	duplicated := *u
+	duplicated.blocks = append(append([]rawBlock(nil), u.blocks...), u.blocks[3])
+	if _, err := duplicated.Verify(root.Public()); !errors.Is(err, ErrInvalidSignature) {
+		t.Errorf("duplicated block: %v", err)
 	}
 }
