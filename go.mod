@@ -1,6 +1,6 @@
 module github.com/codios/codios
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/google/go-cmp v0.7.0
@@ -8,3 +8,9 @@ require (
 )
 
 require google.golang.org/protobuf v1.36.12
+
+require (
+	github.com/oasisprotocol/curve25519-voi v0.0.0-20230904125328-1f23a7beb09a
+	golang.org/x/crypto v0.59.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+)

@@ -1,6 +1,6 @@
 module github.com/codios/codios/conformance
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/biscuit-auth/biscuit-go/v2 v2.2.0
@@ -10,6 +10,9 @@ require (
 
 require (
 	github.com/alecthomas/participle/v2 v2.0.0 // indirect
+	github.com/oasisprotocol/curve25519-voi v0.0.0-20230904125328-1f23a7beb09a // indirect
+	golang.org/x/crypto v0.59.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
 

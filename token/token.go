@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
+	voied "github.com/oasisprotocol/curve25519-voi/primitives/ed25519"
 	"strings"
 
 	"google.golang.org/protobuf/proto"
@@ -226,26 +227,28 @@ func (u *Unverified) Verify(keys RootKeys) (*Token, error) {
 // verifySignatures checks the chain and the proof. It returns the last
 // link's private key, nil for a sealed token.
 func (u *Unverified) verifySignatures(root PublicKey) (*PrivateKey, error) {
+	checks := make([]sigCheck, 0, len(u.blocks)+1)
 	signer := root
 	for i, b := range u.blocks {
 		if signer.Algorithm() == Ed25519 && len(b.signature) != ed25519SignatureSize {
 			return nil, fmt.Errorf("%w: block %d: an Ed25519 signature has %d bytes, not %d", ErrFormat, i, len(b.signature), ed25519SignatureSize)
 		}
-		if err := signer.Verify(signedPayload(u.blocks, i), b.signature); err != nil {
-			return nil, fmt.Errorf("block %d: %w", i, err)
-		}
+		checks = append(checks, sigCheck{key: signer, payload: signedPayload(u.blocks, i), sig: b.signature, block: i})
 		if b.external != nil {
-			if err := b.external.key.Verify(sig.ExternalV1(b.data, u.blocks[i-1].signature), b.external.signature); err != nil {
-				return nil, fmt.Errorf("block %d: external signature: %w", i, err)
-			}
+			checks = append(checks, sigCheck{key: b.external.key, payload: sig.ExternalV1(b.data, u.blocks[i-1].signature),
+				sig: b.external.signature, block: i, external: true})
 		}
 		signer = b.nextKey
 	}
 	last := u.blocks[len(u.blocks)-1]
 	if u.finalSig != nil {
-		if err := signer.Verify(sig.Seal(last.data, sigKey(last.nextKey), last.signature), u.finalSig); err != nil {
-			return nil, fmt.Errorf("sealed token: final signature: %w", err)
-		}
+		checks = append(checks, sigCheck{key: signer, payload: sig.Seal(last.data, sigKey(last.nextKey), last.signature),
+			sig: u.finalSig, block: -1})
+	}
+	if err := verifyAll(checks); err != nil {
+		return nil, err
+	}
+	if u.finalSig != nil {
 		return nil, nil
 	}
 	next, err := NewPrivateKey(signer.Algorithm(), u.nextSecret)
@@ -256,6 +259,63 @@ func (u *Unverified) verifySignatures(root PublicKey) (*PrivateKey, error) {
 		return nil, fmt.Errorf("%w: the proof's key is not the last block's next key", ErrInvalidSignature)
 	}
 	return next, nil
+}
+
+// sigCheck is one signature of a token to verify.
+type sigCheck struct {
+	key          PublicKey
+	payload, sig []byte
+	block        int // -1: the final signature of a sealed token
+	external     bool
+}
+
+func (c sigCheck) String() string {
+	switch {
+	case c.block < 0:
+		return "sealed token: final signature"
+	case c.external:
+		return fmt.Sprintf("block %d: external signature", c.block)
+	}
+	return fmt.Sprintf("block %d", c.block)
+}
+
+// verifyAll verifies signatures: the Ed25519 ones together in one batch,
+// which costs about half as much as one by one in a long chain, and the
+// others alone. The batch accepts exactly what PublicKey.Verify accepts:
+// both apply ed25519Options, whose cofactored equation batch and single
+// verification share, and when the batch fails each signature is checked
+// alone, in order, so that the error names the first that fails. A batch
+// that fails for want of luck (probability 2^-128) costs time, never a
+// wrong answer.
+func verifyAll(checks []sigCheck) error {
+	verified := make([]bool, len(checks))
+	var batch []int
+	for i, c := range checks {
+		if c.key.alg == Ed25519 && len(c.sig) == ed25519SignatureSize {
+			batch = append(batch, i)
+		}
+	}
+	if len(batch) >= 2 {
+		bv := voied.NewBatchVerifierWithCapacity(len(batch))
+		for _, i := range batch {
+			c := checks[i]
+			bv.AddWithOptions(voied.PublicKey(c.key.wire), c.payload, c.sig, ed25519Options)
+		}
+		if bv.VerifyBatchOnly(nil) {
+			for _, i := range batch {
+				verified[i] = true
+			}
+		}
+	}
+	for i, c := range checks {
+		if verified[i] {
+			continue
+		}
+		if err := c.key.Verify(c.payload, c.sig); err != nil {
+			return fmt.Errorf("%s: %w", c, err)
+		}
+	}
+	return nil
 }
 
 // signedPayload is the payload that block i's signature covers.

@@ -1,0 +1,100 @@
+package token
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// oneByOne is the reference for verifyAll: every signature alone, in order.
+func oneByOne(checks []sigCheck) error {
+	for _, c := range checks {
+		if err := c.key.Verify(c.payload, c.sig); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// TestBatchAcceptsExactlyOneByOne checks that batch verification of a
+// token's chain accepts exactly the signatures that verification one by
+// one accepts: the genuine chain, each signature and each payload with a
+// bit flipped, signatures moved to another block, and signatures that
+// crypto/ed25519 alone would accept but our rules refuse (a small-order
+// key, a small-order R) slipped in among genuine ones.
+func TestBatchAcceptsExactlyOneByOne(t *testing.T) {
+	root := mustKey(t, Ed25519)
+	tok := standardToken(t, root)
+	sealed, _ := tok.Seal()
+	for _, tk := range []*Token{tok, sealed} {
+		data, _ := tk.Serialize()
+		u, err := ParseUnverified(data, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checks := chainChecks(t, u, root.Public())
+		agree(t, "genuine", checks)
+		if err := verifyAll(checks); err != nil {
+			t.Fatalf("genuine chain refused: %v", err)
+		}
+		for i := range checks {
+			for _, field := range []string{"sig", "payload"} {
+				for bit := 0; bit < 64*8; bit += 37 {
+					mutated := append([]sigCheck(nil), checks...)
+					target := bytes.Clone(mutated[i].sig)
+					if field == "payload" {
+						target = bytes.Clone(mutated[i].payload)
+					}
+					target[bit/8%len(target)] ^= 1 << (bit % 8)
+					if field == "sig" {
+						mutated[i].sig = target
+					} else {
+						mutated[i].payload = target
+					}
+					agree(t, field, mutated)
+				}
+			}
+			if i > 0 {
+				swapped := append([]sigCheck(nil), checks...)
+				swapped[i].sig, swapped[i-1].sig = checks[i-1].sig, checks[i].sig
+				agree(t, "swapped", swapped)
+			}
+		}
+	}
+	// Signatures crypto/ed25519 accepts and our rules refuse.
+	identity := mustHex(t, "01"+strings.Repeat("00", 31))
+	base := mustHex(t, "58"+strings.Repeat("66", 31))
+	smallKeySig := append(bytes.Clone(base), 1)
+	smallKeySig = append(smallKeySig, make([]byte, 31)...)
+	smallKey, err := NewPublicKey(Ed25519, identity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := tok.Serialize()
+	u, _ := ParseUnverified(data, nil)
+	checks := chainChecks(t, u, root.Public())
+	withSmall := append(append([]sigCheck(nil), checks...), sigCheck{key: smallKey, payload: []byte("message"), sig: smallKeySig, block: len(checks)})
+	agree(t, "small-order key", withSmall)
+	if verifyAll(withSmall) == nil {
+		t.Error("a small-order key's signature passed in a batch")
+	}
+}
+
+func chainChecks(t *testing.T, u *Unverified, root PublicKey) []sigCheck {
+	t.Helper()
+	var checks []sigCheck
+	signer := root
+	for i, b := range u.blocks {
+		checks = append(checks, sigCheck{key: signer, payload: signedPayload(u.blocks, i), sig: b.signature, block: i})
+		signer = b.nextKey
+	}
+	return checks
+}
+
+func agree(t *testing.T, what string, checks []sigCheck) {
+	t.Helper()
+	batch, single := verifyAll(checks), oneByOne(checks)
+	if (batch == nil) != (single == nil) {
+		t.Fatalf("%s: batch says %v, one by one %v", what, batch, single)
+	}
+}
