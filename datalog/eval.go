@@ -18,10 +18,13 @@ type predKey struct {
 // their origins. Rows are appended only between fixpoint rounds, so the
 // ranges a round reads stay fixed while it runs.
 type relation struct {
-	key     predKey
+	pred    predKey
+	arity   int
 	terms   []val // row i is terms[i*arity : (i+1)*arity]
 	origins []origin
-	seen    map[string]struct{}
+	// seen holds the bytes of every fact and its origin, once the
+	// relation is too large to find duplicates by scanning (see has).
+	seen map[string]struct{}
 	// index[c] maps a value of column c to the rows holding it, built
 	// lazily up to indexed[c] rows.
 	index   []map[val][]int32
@@ -36,14 +39,14 @@ type relation struct {
 }
 
 func (r *relation) len() int            { return len(r.origins) }
-func (r *relation) row(i int) []val     { return r.terms[i*r.key.arity : (i+1)*r.key.arity] }
+func (r *relation) row(i int) []val     { return r.terms[i*r.arity : (i+1)*r.arity] }
 func (r *relation) origin(i int) origin { return r.origins[i] }
 
 // rows returns the rows of [lo, hi) whose column col holds v.
 func (r *relation) rows(col int, v val, lo, hi int) []int32 {
 	if r.index == nil {
-		r.index = make([]map[val][]int32, r.key.arity)
-		r.indexed = make([]int, r.key.arity)
+		r.index = make([]map[val][]int32, r.arity)
+		r.indexed = make([]int, r.arity)
 	}
 	idx := r.index[col]
 	if idx == nil {
@@ -51,7 +54,7 @@ func (r *relation) rows(col int, v val, lo, hi int) []int32 {
 		r.index[col] = idx
 	}
 	for i := r.indexed[col]; i < r.len(); i++ {
-		x := r.terms[i*r.key.arity+col]
+		x := r.terms[i*r.arity+col]
 		idx[x] = append(idx[x], int32(i))
 	}
 	r.indexed[col] = r.len()
@@ -65,7 +68,7 @@ func (r *relation) rows(col int, v val, lo, hi int) []int32 {
 func (w *World) relation(k predKey) *relation {
 	r := w.relations[k]
 	if r == nil {
-		r = &relation{key: k, seen: map[string]struct{}{}}
+		r = &relation{pred: k, arity: k.arity}
 		w.relations[k] = r
 		w.relList = append(w.relList, r)
 	}
@@ -76,20 +79,15 @@ func (w *World) relation(k predKey) *relation {
 // During a round (pending) it is buffered until the round ends.
 func (w *World) insert(k predKey, o origin, vals []val, pending bool) error {
 	r := w.relation(k)
-	buf := binary.LittleEndian.AppendUint64(r.keyBuf[:0], o.lo)
-	buf = binary.LittleEndian.AppendUint64(buf, o.hi)
-	for _, v := range vals {
-		buf = append(buf, byte(v.k))
-		buf = binary.LittleEndian.AppendUint64(buf, v.n)
-	}
-	r.keyBuf = buf
-	if _, ok := r.seen[string(buf)]; ok {
+	if r.has(o, vals) {
 		return nil
 	}
 	if err := w.checkFactLimit(); err != nil {
 		return err
 	}
-	r.seen[string(buf)] = struct{}{}
+	if r.seen != nil {
+		r.seen[string(r.key(o, vals))] = struct{}{}
+	}
 	if pending {
 		r.pendingTerms = append(r.pendingTerms, vals...)
 		r.pendingOrigins = append(r.pendingOrigins, o)
@@ -100,6 +98,53 @@ func (w *World) insert(k predKey, o origin, vals []val, pending bool) error {
 	r.origins = append(r.origins, o)
 	w.nfacts++
 	return nil
+}
+
+// maxScannedFacts is the size up to which a relation finds duplicates by
+// scanning its facts; past it, a map of their bytes takes over.
+const maxScannedFacts = 16
+
+// has reports whether the relation holds the fact with this origin,
+// pending facts included.
+func (r *relation) has(o origin, vals []val) bool {
+	n := len(r.origins) + len(r.pendingOrigins)
+	if r.seen == nil && n >= maxScannedFacts {
+		r.seen = make(map[string]struct{}, 2*n)
+		for i, o := range r.origins {
+			r.seen[string(r.key(o, r.row(i)))] = struct{}{}
+		}
+		for i, o := range r.pendingOrigins {
+			r.seen[string(r.key(o, r.pendingTerms[i*r.arity:(i+1)*r.arity]))] = struct{}{}
+		}
+	}
+	if r.seen != nil {
+		_, ok := r.seen[string(r.key(o, vals))]
+		return ok
+	}
+	for i, x := range r.origins {
+		if x == o && valsEqual(r.row(i), vals) {
+			return true
+		}
+	}
+	for i, x := range r.pendingOrigins {
+		if x == o && valsEqual(r.pendingTerms[i*r.arity:(i+1)*r.arity], vals) {
+			return true
+		}
+	}
+	return false
+}
+
+// key encodes a fact and its origin for the seen map, in a buffer reused
+// from call to call.
+func (r *relation) key(o origin, vals []val) []byte {
+	buf := binary.LittleEndian.AppendUint64(r.keyBuf[:0], o.lo)
+	buf = binary.LittleEndian.AppendUint64(buf, o.hi)
+	for _, v := range vals {
+		buf = append(buf, byte(v.k))
+		buf = binary.LittleEndian.AppendUint64(buf, v.n)
+	}
+	r.keyBuf = buf
+	return buf
 }
 
 func (w *World) checkFactLimit() error {
@@ -236,17 +281,40 @@ func (w *World) compileBody(b Body, trusted origin, c *exprCompiler) (*cbody, er
 		}
 		cb.exprs = append(cb.exprs, ops)
 	}
-	cb.orders = make([][]int, len(cb.preds))
-	for j := range cb.preds {
+	cb.orders = joinOrders(len(cb.preds))
+	return cb, nil
+}
+
+// joinOrders returns, for a body of n predicates, the join order when
+// predicate j reads the last round's facts: j first, then the others in
+// source order. Orders are shared, read-only, for the usual body sizes.
+func joinOrders(n int) [][]int {
+	if n < len(sharedOrders) {
+		return sharedOrders[n]
+	}
+	return makeOrders(n)
+}
+
+var sharedOrders = func() [][][]int {
+	orders := make([][][]int, 9)
+	for n := range orders {
+		orders[n] = makeOrders(n)
+	}
+	return orders
+}()
+
+func makeOrders(n int) [][]int {
+	orders := make([][]int, n)
+	for j := range orders {
 		order := []int{j}
-		for i := range cb.preds {
+		for i := 0; i < n; i++ {
 			if i != j {
 				order = append(order, i)
 			}
 		}
-		cb.orders[j] = order
+		orders[j] = order
 	}
-	return cb, nil
+	return orders
 }
 
 // minIndexedRows is the shortest range of rows that a join looks up in an

@@ -343,9 +343,9 @@ type FactGroup struct {
 func (w *World) Facts() []FactGroup {
 	byOrigin := map[origin][]Fact{}
 	for _, rel := range w.relList {
-		name := w.in.strs[rel.key.name]
+		name := w.in.strs[rel.pred.name]
 		for i := range rel.origins {
-			terms := make([]Term, rel.key.arity)
+			terms := make([]Term, rel.arity)
 			for j, v := range rel.row(i) {
 				terms[j] = w.in.term(v)
 			}
