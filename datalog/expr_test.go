@@ -84,6 +84,8 @@ func TestExpressions(t *testing.T) {
 		{expr: "\"hello\".contains(\"ell\")", want: "true"},
 		{expr: "\"hello\".matches(\"^h.*o$\")", want: "true"},
 		{expr: "\"hello\".matches(\"(\")", want: "false"},
+		// Go's regexp is linear: the classic catastrophic pattern is not.
+		{expr: "\"" + strings.Repeat("a", 5000) + "!\".matches(\"^(a+)+$\")", want: "false"},
 		{expr: "\"é\".length()", want: "2"},
 		{expr: "\"a\".starts_with(1)", err: ErrInvalidType},
 		// bytes and dates
