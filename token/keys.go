@@ -259,7 +259,7 @@ type PrivateKey struct {
 
 type secretKey struct {
 	raw []byte // the Ed25519 seed or the P-256 scalar, secretSize bytes
-	ed  ed25519.PrivateKey
+	ed  voied.PrivateKey
 	ec  *ecdsa.PrivateKey
 }
 
@@ -303,8 +303,10 @@ func NewPrivateKey(alg Algorithm, secret []byte) (*PrivateKey, error) {
 	}
 	s := &secretKey{raw: bytes.Clone(secret)}
 	if alg == Ed25519 {
-		s.ed = ed25519.NewKeyFromSeed(secret)
-		pub := s.ed.Public().(ed25519.PublicKey)
+		// curve25519-voi derives and signs as crypto/ed25519 does (RFC
+		// 8032 is deterministic), a quarter faster.
+		s.ed = voied.NewKeyFromSeed(secret)
+		pub := []byte(s.ed.Public().(voied.PublicKey))
 		// A seed's key is a multiple of the base point: never of small order.
 		return &PrivateKey{public: PublicKey{alg: alg, wire: pub}, secret: s.get}, nil
 	}
@@ -371,7 +373,7 @@ func (k *PrivateKey) Sign(payload []byte) ([]byte, error) {
 	}
 	switch s := k.secret(); {
 	case s.ed != nil:
-		return ed25519.Sign(s.ed, payload), nil
+		return voied.Sign(s.ed, payload), nil
 	default:
 		h := sha256.Sum256(payload)
 		sig, err := ecdsa.SignASN1(cryptoRand, s.ec, h[:])
