@@ -41,11 +41,16 @@ func typedTokenError(err error) bool {
 	return false
 }
 
-// FuzzParse feeds bytes to the verifying parser: a token or a typed
-// error, never a panic.
+// FuzzParse feeds bytes to the whole service path: parse, verify, and
+// (when the signatures hold) authorize. A decision or a typed error,
+// never a panic.
 func FuzzParse(f *testing.F) {
 	seedTokens(f)
 	root, _ := NewPrivateKey(Ed25519, make([]byte, 32))
+	a, err := ParseAuthorizer(standardPolicy, nil, &AuthorizerOptions{Limits: datalog.Limits{MaxTime: 20 * time.Millisecond}})
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		tok, err := Parse(data, root.Public(), nil)
 		if err != nil {
@@ -56,6 +61,9 @@ func FuzzParse(f *testing.F) {
 		}
 		if _, err := tok.Serialize(); err != nil {
 			t.Fatalf("a verified token does not serialize: %v", err)
+		}
+		if _, err := a.Authorize(context.Background(), tok, &Request{Time: requestTime}); err != nil && !isDatalogError(err) {
+			t.Fatalf("untyped evaluation error: %v", err)
 		}
 	})
 }
