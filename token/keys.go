@@ -12,10 +12,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	voied "github.com/oasisprotocol/curve25519-voi/primitives/ed25519"
 	"io"
 	"math/big"
 	"strings"
+
+	voied "github.com/oasisprotocol/curve25519-voi/primitives/ed25519"
 
 	"github.com/codios/codios/datalog"
 )

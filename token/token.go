@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
-	voied "github.com/oasisprotocol/curve25519-voi/primitives/ed25519"
 	"strings"
 
+	voied "github.com/oasisprotocol/curve25519-voi/primitives/ed25519"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/codios/codios/datalog"
@@ -388,6 +388,8 @@ func decodeBlock(i int, rb rawBlock, syms *format.Symbols, keys *format.Keys, l 
 }
 
 // Blocks returns the token's blocks in order, the authority block first.
+// They are shared with the token (and with every token appended from it,
+// and a Cache): read them, do not modify them.
 func (t *Token) Blocks() []*Block { return t.blocks }
 
 // RootKeyID returns the root key id the token names, if any.
