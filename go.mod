@@ -7,7 +7,12 @@ require (
 	github.com/spf13/pflag v1.1.0
 )
 
-require google.golang.org/protobuf v1.36.12
+require (
+	github.com/rogpeppe/go-internal v1.16.0
+	google.golang.org/protobuf v1.36.12
+)
+
+require golang.org/x/tools v0.26.0 // indirect
 
 require (
 	github.com/oasisprotocol/curve25519-voi v0.0.0-20230904125328-1f23a7beb09a

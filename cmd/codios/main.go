@@ -17,8 +17,20 @@
 //
 // # Exit status
 //
-// 0 on success, 1 when a command fails, 2 on a usage error (an unknown
-// command, flag or argument).
+// 0 on success or when authorize allows, 1 when authorize denies (or
+// inspect finds that the signatures do not verify), 2 on bad input or a
+// usage error: an unknown command, flag or argument, a missing or
+// malformed file, key, token or Datalog. Errors are one line on standard
+// error, naming the file, line and column where there is one.
+//
+// # Files
+//
+// Every file argument may be "-" for standard input. Tokens, third-party
+// requests and signed blocks are written as base64 URL text (raw bytes
+// with --raw) and read in either form. Files are written atomically: to a
+// temporary file in the same directory, synced, then renamed, so that no
+// command leaves a half-written file behind; an existing file is kept
+// unless --force is given.
 package main
 
 import (
@@ -35,6 +47,7 @@ import (
 // Exit statuses.
 const (
 	exitOK    = 0
+	exitDeny  = 1
 	exitUsage = 2
 )
 
@@ -59,6 +72,85 @@ func init() {
 			summary: "show usage, for codios or for one command",
 			doc:     "Help shows the list of commands, or the usage of the named command.",
 			run:     runHelp,
+		},
+		{
+			name:    "keygen",
+			summary: "make a key pair",
+			doc: "Keygen makes a private key, writes it to FILE (mode 0600) and its public key\n" +
+				"to FILE.pub, and prints the public key, ed25519/<hex>. It refuses to\n" +
+				"overwrite either file without --force.\n\n" +
+				"Example:\n\n" +
+				"\tcodios keygen --out root.key",
+			run: runKeygen,
+		},
+		{
+			name:    "mint",
+			summary: "mint a token: its authority block, signed with the root key",
+			doc: "Mint signs the block of Datalog with the root private key and prints the new\n" +
+				"token. --ttl adds the check that the token expires.\n\n" +
+				paramsDoc + "\n\n" +
+				"Example:\n\n" +
+				"\tcodios mint --key root.key --block authority.datalog --param user=alice --ttl 24h > agent.token",
+			run: runMint,
+		},
+		{
+			name:    "attenuate",
+			summary: "append a block to a token, offline",
+			doc: "Attenuate appends a block of Datalog to the token and prints the new token.\n" +
+				"A block can only narrow what the token allows: --ttl can only shorten its\n" +
+				"life. The token is verified first, so its root public key is needed.\n\n" +
+				paramsDoc + "\n\n" +
+				"Example:\n\n" +
+				"\tcodios attenuate --token agent.token --root-key root.key.pub --block readonly.datalog --ttl 1h",
+			run: runAttenuate,
+		},
+		{
+			name:    "seal",
+			summary: "seal a token, so that no block can be appended",
+			doc: "Seal prints the token sealed: nobody can append a block to it any more.\n\n" +
+				"Example:\n\n" +
+				"\tcodios seal --token agent.token --root-key root.key.pub",
+			run: runSeal,
+		},
+		{
+			name:    "third-party",
+			args:    "request|sign|append [flags]",
+			summary: "request, sign and append third-party blocks",
+			doc: "Third-party blocks are signed by a key other than the token's: a holder sends\n" +
+				"a request, the third party signs a block for it, the holder appends it.\n\n" +
+				"\tcodios third-party request --token FILE --root-key KEY\n" +
+				"\tcodios third-party sign --key FILE --request FILE --block FILE.datalog\n" +
+				"\tcodios third-party append --token FILE --root-key KEY --block-response FILE\n\n" +
+				"Run 'codios third-party <subcommand> --help' for the flags of each.",
+			run: runThirdParty,
+		},
+		{
+			name:    "inspect",
+			summary: "print a token's blocks and delegation path",
+			doc: "Inspect verifies the token's signatures against the root key, then prints\n" +
+				"every block in order with its Datalog, version, signer (the third party's\n" +
+				"key for a third-party block) and revocation id, whether the token is sealed,\n" +
+				"and its delegation path. Without --root-key the blocks cannot be shown: the\n" +
+				"token package decodes no Datalog before the signatures are checked. It exits\n" +
+				"1 if the signatures do not verify.\n\n" +
+				"Example:\n\n" +
+				"\tcodios inspect --token agent.token --root-key root.key.pub",
+			run: runInspect,
+		},
+		{
+			name:    "authorize",
+			summary: "authorize a token against a policy",
+			doc: "Authorize verifies the token with the root key and evaluates it with the\n" +
+				"policy and the request's facts. It prints the decision, the policy that\n" +
+				"matched and every failed check with its block and source text, and exits 0\n" +
+				"on allow and 1 on deny (a token that does not verify is denied). --explain\n" +
+				"adds the world, every fact with the blocks it comes from, and for each\n" +
+				"failed check the predicates that no fact matches.\n\n" +
+				paramsDoc + "\nParameters bind the policy's; facts take none.\n\n" +
+				"Example:\n\n" +
+				"\tcodios authorize --token agent.token --root-key root.key.pub --policy service.datalog \\\n" +
+				"\t\t--fact 'resource(\"/x\")' --fact 'operation(\"read\")'",
+			run: runAuthorize,
 		},
 		{
 			name:    "version",
@@ -101,11 +193,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return c.run(args[1:], stdout, stderr)
 }
 
-// lookup returns the command called name, or nil.
+// lookup returns the command called name, or nil. A subcommand's name
+// is its command's and its own: "third-party sign".
 func lookup(name string) *command {
-	for i := range commands {
-		if commands[i].name == name {
-			return &commands[i]
+	for _, table := range [][]command{commands, thirdPartyCommands} {
+		for i := range table {
+			if table[i].name == name {
+				return &table[i]
+			}
 		}
 	}
 	return nil

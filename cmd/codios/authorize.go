@@ -1,0 +1,213 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/codios/codios/datalog"
+	"github.com/codios/codios/token"
+)
+
+// verdict is what authorize prints with --json.
+type verdict struct {
+	Allowed      bool          `json:"allowed"`
+	Policy       *policyResult `json:"policy"`
+	FailedChecks []failedCheck `json:"failed_checks"`
+	World        []factGroup   `json:"world,omitempty"`
+}
+
+type policyResult struct {
+	Index  int    `json:"index"`
+	Kind   string `json:"kind"`
+	Source string `json:"source"`
+}
+
+type failedCheck struct {
+	Block  string `json:"block"`
+	Index  int    `json:"index"`
+	Source string `json:"source"`
+	// Missing are the check's predicates that no fact of the world
+	// matches, with --explain.
+	Missing []string `json:"missing,omitempty"`
+}
+
+type factGroup struct {
+	Origin []string `json:"origin"`
+	Facts  []string `json:"facts"`
+}
+
+func runAuthorize(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("authorize")
+	tok := tokenFlags(fs)
+	policyFile := fs.String("policy", "", "read the authorizer's policy from `FILE` (- for standard input)")
+	facts := fs.StringArray("fact", nil, "add a request `FACT`, such as 'resource(\"/x\")' (repeatable)")
+	params := paramFlag(fs)
+	at := fs.String("time", "", "authorize at `RFC3339` time instead of now")
+	explain := fs.Bool("explain", false, "show the world and, for each failed check, the facts it misses")
+	jsonOut := fs.Bool("json", false, "print one JSON document")
+	if _, code, done := parseFlags(fs, args, 0, stdout, stderr); done {
+		return code
+	}
+	if *policyFile == "" {
+		return usageError(stderr, fs, "--policy is required")
+	}
+	req := &token.Request{Time: now()}
+	if *at != "" {
+		t, err := time.Parse(time.RFC3339, *at)
+		if err != nil {
+			return fail(stderr, "authorize", fmt.Errorf("--time: %w", err))
+		}
+		req.Time = t
+	}
+	for _, src := range *facts {
+		f, err := datalog.ParseFact(src, &datalog.ParseOptions{Filename: "--fact"})
+		if err != nil {
+			return fail(stderr, "authorize", err)
+		}
+		req.Facts = append(req.Facts, f)
+	}
+	p, err := parseParams(*params)
+	if err != nil {
+		return fail(stderr, "authorize", err)
+	}
+	policy, err := loadProgram(*policyFile, p, true)
+	if err != nil {
+		return fail(stderr, "authorize", err)
+	}
+	t, err := tok.load()
+	switch {
+	case errors.As(err, new(errMissing)):
+		return usageError(stderr, fs, err.Error())
+	case errors.Is(err, token.ErrInvalidSignature), errors.Is(err, token.ErrUnknownRootKey):
+		fmt.Fprintf(stderr, "codios authorize: deny: %s\n", errorLine(err))
+		return exitDeny
+	case err != nil:
+		return fail(stderr, "authorize", err)
+	}
+	d, err := token.NewAuthorizer(policy, nil).Authorize(context.Background(), t, req)
+	if err != nil {
+		return fail(stderr, "authorize", err)
+	}
+	v := newVerdict(d, *explain)
+	code := exitOK
+	if !v.Allowed {
+		code = exitDeny
+	}
+	if *jsonOut {
+		if c := printJSON(stdout, stderr, "authorize", v); c != exitOK {
+			return c
+		}
+		return code
+	}
+	v.print(stdout)
+	return code
+}
+
+func newVerdict(d *token.Decision, explain bool) *verdict {
+	v := &verdict{Allowed: d.Allowed, FailedChecks: []failedCheck{}}
+	if d.Policy != nil {
+		v.Policy = &policyResult{Index: d.Policy.Index, Kind: d.Policy.Policy.Kind.String(), Source: d.Policy.Policy.String()}
+	}
+	var world []datalog.FactGroup
+	if explain {
+		world = d.Facts()
+		for _, g := range world {
+			fg := factGroup{Origin: []string{}, Facts: []string{}}
+			for _, o := range g.Origin {
+				fg.Origin = append(fg.Origin, o.String())
+			}
+			for _, f := range g.Facts {
+				fg.Facts = append(fg.Facts, f.String())
+			}
+			v.World = append(v.World, fg)
+		}
+	}
+	for _, fc := range d.FailedChecks {
+		c := failedCheck{Block: fc.Block.String(), Index: fc.Index, Source: fc.Check.String()}
+		if explain {
+			c.Missing = missing(fc.Check, world)
+		}
+		v.FailedChecks = append(v.FailedChecks, c)
+	}
+	return v
+}
+
+// missing lists the predicates of the check's queries that no fact of the
+// world matches: same name, same arity, equal values where the predicate
+// has values rather than variables. The world's scopes are not applied, so
+// a fact another block cannot see still counts as present.
+func missing(c datalog.Check, world []datalog.FactGroup) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, q := range c.Queries {
+		for _, p := range q.Predicates {
+			s := p.String()
+			if seen[s] || anyMatch(p, world) {
+				continue
+			}
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func anyMatch(p datalog.Predicate, world []datalog.FactGroup) bool {
+	for _, g := range world {
+		for _, f := range g.Facts {
+			if matches(p, f) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func matches(p datalog.Predicate, f datalog.Fact) bool {
+	if p.Name != f.Name || len(p.Terms) != len(f.Terms) {
+		return false
+	}
+	for i, t := range p.Terms {
+		if t.Kind() != datalog.KindVariable && !datalog.Equal(t, f.Terms[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func (v *verdict) print(w io.Writer) {
+	decision := "deny"
+	if v.Allowed {
+		decision = "allow"
+	}
+	if n := len(v.FailedChecks); n > 0 {
+		decision += fmt.Sprintf(": %d failed check", n)
+		if n > 1 {
+			decision += "s"
+		}
+	}
+	if v.Policy != nil {
+		fmt.Fprintf(w, "%s: policy %d matched: %s\n", decision, v.Policy.Index, v.Policy.Source)
+	} else {
+		fmt.Fprintf(w, "%s: no policy matched\n", decision)
+	}
+	for _, c := range v.FailedChecks {
+		fmt.Fprintf(w, "failed check: %s, check %d: %s\n", c.Block, c.Index, c.Source)
+		for _, m := range c.Missing {
+			fmt.Fprintf(w, "  no fact matches %s\n", m)
+		}
+	}
+	if v.World != nil {
+		fmt.Fprintln(w, "world:")
+		for _, g := range v.World {
+			fmt.Fprintf(w, "  from %s:\n", strings.Join(g.Origin, ", "))
+			for _, f := range g.Facts {
+				fmt.Fprintf(w, "    %s;\n", f)
+			}
+		}
+	}
+}

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/codios/codios/datalog"
+	"github.com/codios/codios/token"
+	"github.com/spf13/pflag"
+)
+
+// stdin is what the file name "-" reads.
+var stdin io.Reader = os.Stdin
+
+// readInput reads the file name, or standard input for "-".
+func readInput(name string) ([]byte, error) {
+	if name == "-" {
+		return io.ReadAll(stdin)
+	}
+	return os.ReadFile(name)
+}
+
+// errExist is an output file that is there already, without --force.
+var errExist = errors.New("already exists; use --force to overwrite it")
+
+// writeFile writes data to name atomically: to a temporary file in the same
+// directory, synced, then renamed over name, so that no command leaves a
+// half-written file behind. Unless force is set, an existing name is an
+// error wrapping errExist.
+func writeFile(name string, data []byte, perm fs.FileMode, force bool) (err error) {
+	if !force {
+		if _, err := os.Lstat(name); err == nil {
+			return fmt.Errorf("%s: %w", name, errExist)
+		}
+	}
+	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if err := f.Chmod(perm); err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if !force {
+		// Link fails if name appeared meanwhile; rename would replace it.
+		if err := os.Link(f.Name(), name); err != nil {
+			if errors.Is(err, fs.ErrExist) {
+				return fmt.Errorf("%s: %w", name, errExist)
+			}
+			return err
+		}
+		return os.Remove(f.Name())
+	}
+	return os.Rename(f.Name(), name)
+}
+
+// output is where a command writes what it makes: a token, a request or a
+// block, as base64 URL text with a newline or, with raw, as its bytes.
+type output struct {
+	raw   bool
+	out   string
+	force bool
+}
+
+func (o *output) flags(fs *pflag.FlagSet, what string) {
+	fs.BoolVar(&o.raw, "raw", false, "write the "+what+" as raw bytes, not base64 text")
+	fs.StringVarP(&o.out, "out", "o", "", "write the "+what+" to `FILE`, not standard output")
+	fs.BoolVar(&o.force, "force", false, "overwrite the --out file if it exists")
+}
+
+// write writes data to the output file or to stdout.
+func (o *output) write(stdout io.Writer, data []byte) error {
+	if !o.raw {
+		data = []byte(base64.URLEncoding.EncodeToString(data) + "\n")
+	}
+	if o.out == "" {
+		_, err := stdout.Write(data)
+		return err
+	}
+	return writeFile(o.out, data, 0o644, o.force)
+}
+
+// readBinary reads a token, request or block file: base64 URL text (padded
+// or not, "biscuit:" prefix allowed) or raw bytes.
+func readBinary(name string) ([]byte, error) {
+	data, err := readInput(name)
+	if err != nil {
+		return nil, err
+	}
+	if text := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(string(data)), "biscuit:")); text != "" {
+		if b, err := base64.URLEncoding.DecodeString(text); err == nil {
+			return b, nil
+		}
+		if b, err := base64.RawURLEncoding.DecodeString(text); err == nil {
+			return b, nil
+		}
+	}
+	return data, nil
+}
+
+// loadToken reads and verifies a token with the root key.
+func loadToken(name string, root token.RootKeys) (*token.Token, error) {
+	data, err := readBinary(name)
+	if err != nil {
+		return nil, err
+	}
+	t, err := token.Parse(data, root, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return t, nil
+}
+
+// loadProgram reads and parses a block (or, for policy, an authorizer).
+func loadProgram(name string, params datalog.Params, policy bool) (*datalog.Program, error) {
+	src, err := readInput(name)
+	if err != nil {
+		return nil, err
+	}
+	filename := name
+	if name == "-" {
+		filename = "<stdin>"
+	}
+	opts := &datalog.ParseOptions{Filename: filename, Params: params}
+	if policy {
+		return datalog.ParseAuthorizer(string(src), opts)
+	}
+	return datalog.ParseBlock(string(src), opts)
+}
+
+// errorLine is err on one line: the first line of its message, and for
+// several parse errors how many more there are. A parse error's message
+// starts with file:line:col.
+func errorLine(err error) string {
+	var list datalog.ParseErrors
+	if errors.As(err, &list) && len(list) > 0 {
+		msg := firstLine(list[0].Error())
+		if len(list) > 1 {
+			msg += fmt.Sprintf(" (and %d more errors)", len(list)-1)
+		}
+		return msg
+	}
+	return firstLine(err.Error())
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}

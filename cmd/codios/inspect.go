@@ -1,0 +1,136 @@
+package main
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/codios/codios/token"
+)
+
+// inspection is what inspect prints with --json.
+type inspection struct {
+	RootKeyID *uint32 `json:"root_key_id,omitempty"`
+	// Verified is whether the signatures verify against RootKey; nil when
+	// no root key was given.
+	Verified *bool          `json:"verified"`
+	RootKey  string         `json:"root_key,omitempty"`
+	Error    string         `json:"error,omitempty"`
+	Sealed   *bool          `json:"sealed,omitempty"`
+	Path     []string       `json:"path,omitempty"`
+	Blocks   []blockSummary `json:"blocks,omitempty"`
+}
+
+type blockSummary struct {
+	Index            int    `json:"index"`
+	Kind             string `json:"kind"`
+	Signer           string `json:"signer"`
+	ExternalKey      string `json:"external_key,omitempty"`
+	Version          string `json:"datalog_version"`
+	SignatureVersion uint32 `json:"signature_version"`
+	Context          string `json:"context,omitempty"`
+	RevocationID     string `json:"revocation_id"`
+	Datalog          string `json:"datalog"`
+}
+
+func runInspect(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("inspect")
+	file := fs.String("token", "", "read the token from `FILE` (- for standard input)")
+	rootKey := rootKeyFlag(fs)
+	jsonOut := fs.Bool("json", false, "print one JSON document")
+	if _, code, done := parseFlags(fs, args, 0, stdout, stderr); done {
+		return code
+	}
+	if *file == "" {
+		return usageError(stderr, fs, "--token is required")
+	}
+	data, err := readBinary(*file)
+	if err != nil {
+		return fail(stderr, "inspect", err)
+	}
+	u, err := token.ParseUnverified(data, nil)
+	if err != nil {
+		return fail(stderr, "inspect", fmt.Errorf("%s: %w", *file, err))
+	}
+	var in inspection
+	if id, ok := u.RootKeyID(); ok {
+		in.RootKeyID = &id
+	}
+	code := exitOK
+	var t *token.Token
+	if *rootKey != "" {
+		root, err := loadPublicKey(*rootKey)
+		if err != nil {
+			return fail(stderr, "inspect", err)
+		}
+		in.RootKey = root.String()
+		t, err = u.Verify(root)
+		ok := err == nil
+		in.Verified = &ok
+		switch {
+		case errors.Is(err, token.ErrInvalidSignature), errors.Is(err, token.ErrUnknownRootKey):
+			in.Error = errorLine(err)
+			code = exitDeny
+		case err != nil:
+			return fail(stderr, "inspect", fmt.Errorf("%s: %w", *file, err))
+		default:
+			in.fill(t)
+		}
+	}
+	if *jsonOut {
+		if c := printJSON(stdout, stderr, "inspect", in); c != exitOK {
+			return c
+		}
+		return code
+	}
+	if in.RootKeyID != nil && t == nil {
+		fmt.Fprintf(stdout, "root key id: %d\n", *in.RootKeyID)
+	}
+	switch {
+	case in.Verified == nil:
+		fmt.Fprintln(stdout, "signatures: not checked; give --root-key to verify them and show the blocks")
+	case !*in.Verified:
+		fmt.Fprintf(stdout, "signatures: do not verify against %s: %s\n", in.RootKey, in.Error)
+	default:
+		fmt.Fprintf(stdout, "signatures: verified against %s\n", in.RootKey)
+		fmt.Fprintf(stdout, "delegation path: %s\n", strings.Join(in.Path, " -> "))
+		fmt.Fprint(stdout, t.Describe())
+	}
+	return code
+}
+
+// fill records the verified token's blocks and delegation path.
+func (in *inspection) fill(t *token.Token) {
+	sealed := t.Sealed()
+	in.Sealed = &sealed
+	in.Path = []string{"root key"}
+	for i, b := range t.Blocks() {
+		s := blockSummary{
+			Index:            i,
+			Kind:             "attenuation",
+			Signer:           t.Signer(i),
+			Version:          fmt.Sprintf("3.%d", b.Version-3),
+			SignatureVersion: b.SignatureVersion,
+			Context:          b.Context,
+			RevocationID:     hex.EncodeToString(b.RevocationID),
+			Datalog:          b.Program.String(),
+		}
+		hop := fmt.Sprintf("block %d", i)
+		switch {
+		case i == 0:
+			s.Kind = "authority"
+			hop += " (authority)"
+		case b.ExternalKey != nil:
+			s.Kind = "third-party"
+			s.ExternalKey = b.ExternalKey.String()
+			hop += " (third party " + s.ExternalKey + ")"
+		}
+		in.Blocks = append(in.Blocks, s)
+		in.Path = append(in.Path, hop)
+	}
+	if sealed {
+		in.Path = append(in.Path, "sealed")
+	}
+}
