@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -71,14 +72,18 @@ func loadPrivateKey(name string) (*token.PrivateKey, error) {
 // loadPublicKey reads a public key given as its text, ed25519/<hex>, or as
 // a file holding it (a .pub file of keygen).
 func loadPublicKey(arg string) (token.PublicKey, error) {
-	if k, err := token.ParsePublicKey(arg); err == nil {
+	k, keyErr := token.ParsePublicKey(arg)
+	if keyErr == nil {
 		return k, nil
 	}
 	data, err := readInput(arg)
-	if err != nil {
+	switch {
+	case errors.Is(err, os.ErrNotExist) && (strings.HasPrefix(arg, "ed25519/") || strings.HasPrefix(arg, "secp256r1/")):
+		return token.PublicKey{}, fmt.Errorf("public key %q: %w", arg, keyErr)
+	case err != nil:
 		return token.PublicKey{}, fmt.Errorf("public key %q is neither a key text (ed25519/<hex>) nor a readable file: %w", arg, err)
 	}
-	k, err := token.ParsePublicKey(strings.TrimSpace(string(data)))
+	k, err = token.ParsePublicKey(strings.TrimSpace(string(data)))
 	if err != nil {
 		return token.PublicKey{}, fmt.Errorf("%s: %w", arg, err)
 	}
