@@ -52,8 +52,10 @@ func runAuthorize(args []string, stdout, stderr io.Writer) int {
 	if _, code, done := parseFlags(fs, args, 0, stdout, stderr); done {
 		return code
 	}
-	if *policyFile == "" {
-		return usageError(stderr, fs, "--policy is required")
+	for _, f := range []struct{ name, value string }{{"--token", *tok.file}, {"--root-key", *tok.rootKey}, {"--policy", *policyFile}} {
+		if f.value == "" {
+			return usageError(stderr, fs, f.name+" is required")
+		}
 	}
 	req := &token.Request{Time: now()}
 	if *at != "" {
@@ -80,8 +82,6 @@ func runAuthorize(args []string, stdout, stderr io.Writer) int {
 	}
 	t, err := tok.load()
 	switch {
-	case errors.As(err, new(errMissing)):
-		return usageError(stderr, fs, err.Error())
 	case errors.Is(err, token.ErrInvalidSignature), errors.Is(err, token.ErrUnknownRootKey):
 		fmt.Fprintf(stderr, "codios authorize: deny: %s\n", errorLine(err))
 		return exitDeny
@@ -110,7 +110,11 @@ func runAuthorize(args []string, stdout, stderr io.Writer) int {
 func newVerdict(d *token.Decision, explain bool) *verdict {
 	v := &verdict{Allowed: d.Allowed, FailedChecks: []failedCheck{}}
 	if d.Policy != nil {
-		v.Policy = &policyResult{Index: d.Policy.Index, Kind: d.Policy.Policy.Kind.String(), Source: d.Policy.Policy.String()}
+		kind := "deny"
+		if d.Policy.Policy.Kind == datalog.Allow {
+			kind = "allow"
+		}
+		v.Policy = &policyResult{Index: d.Policy.Index, Kind: kind, Source: d.Policy.Policy.String()}
 	}
 	var world []datalog.FactGroup
 	if explain {

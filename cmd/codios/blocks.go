@@ -126,9 +126,8 @@ func runMint(args []string, stdout, stderr io.Writer) int {
 	keyFile := fs.String("key", "", "sign with the root private key in `FILE`")
 	block := blockFlags(fs, true)
 	rootKeyID := fs.Uint32("root-key-id", 0, "name the root key by id `N`, for verifiers holding several")
-	var out output
-	out.flags(fs, "token")
-	return runBlockCommand(fs, &out, args, stdout, stderr, func() ([]byte, error) {
+	out := outputFlags(fs, "token", "token")
+	return runBlockCommand(fs, out, args, stdout, stderr, func() ([]byte, error) {
 		if *keyFile == "" {
 			return nil, errMissing("--key")
 		}
@@ -156,9 +155,8 @@ func runAttenuate(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("attenuate")
 	tok := tokenFlags(fs)
 	block := blockFlags(fs, true)
-	var out output
-	out.flags(fs, "token")
-	return runBlockCommand(fs, &out, args, stdout, stderr, func() ([]byte, error) {
+	out := outputFlags(fs, "token", "token")
+	return runBlockCommand(fs, out, args, stdout, stderr, func() ([]byte, error) {
 		t, err := tok.load()
 		if err != nil {
 			return nil, err
@@ -177,9 +175,8 @@ func runAttenuate(args []string, stdout, stderr io.Writer) int {
 func runSeal(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("seal")
 	tok := tokenFlags(fs)
-	var out output
-	out.flags(fs, "token")
-	return runBlockCommand(fs, &out, args, stdout, stderr, func() ([]byte, error) {
+	out := outputFlags(fs, "token", "token")
+	return runBlockCommand(fs, out, args, stdout, stderr, func() ([]byte, error) {
 		t, err := tok.load()
 		if err != nil {
 			return nil, err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,12 +19,31 @@ import (
 // stdin is what the file name "-" reads.
 var stdin io.Reader = os.Stdin
 
-// readInput reads the file name, or standard input for "-".
+// maxInputBytes bounds what a command reads from one file: more than the
+// largest token (token.DefaultLimits) or Datalog source (datalog's
+// MaxSourceBytes) it accepts, so that those limits report a file too large.
+const maxInputBytes = 4 << 20
+
+// readInput reads the file name, or standard input for "-", up to
+// maxInputBytes.
 func readInput(name string) ([]byte, error) {
-	if name == "-" {
-		return io.ReadAll(stdin)
+	r := stdin
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
 	}
-	return os.ReadFile(name)
+	data, err := io.ReadAll(io.LimitReader(r, maxInputBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxInputBytes {
+		return nil, fmt.Errorf("%s: larger than %d bytes", name, maxInputBytes)
+	}
+	return data, nil
 }
 
 // errExist is an output file that is there already, without --force.
@@ -75,23 +95,41 @@ func writeFile(name string, data []byte, perm fs.FileMode, force bool) (err erro
 }
 
 // output is where a command writes what it makes: a token, a request or a
-// block, as base64 URL text with a newline or, with raw, as its bytes.
+// block, as base64 URL text with a newline, as its raw bytes with --raw, or
+// as a JSON document {"<key>": "<base64>"} with --json.
 type output struct {
+	key   string // the JSON document's field
 	raw   bool
+	json  bool
 	out   string
 	force bool
 }
 
-func (o *output) flags(fs *pflag.FlagSet, what string) {
+// outputFlags adds the output flags to fs, for what is written (a
+// "token"...), whose field in the JSON document is key.
+func outputFlags(fs *pflag.FlagSet, what, key string) *output {
+	o := &output{key: key}
 	fs.BoolVar(&o.raw, "raw", false, "write the "+what+" as raw bytes, not base64 text")
+	fs.BoolVar(&o.json, "json", false, "write the "+what+" as a JSON document {\""+key+"\": base64}")
 	fs.StringVarP(&o.out, "out", "o", "", "write the "+what+" to `FILE`, not standard output")
 	fs.BoolVar(&o.force, "force", false, "overwrite the --out file if it exists")
+	return o
 }
 
 // write writes data to the output file or to stdout.
 func (o *output) write(stdout io.Writer, data []byte) error {
-	if !o.raw {
-		data = []byte(base64.URLEncoding.EncodeToString(data) + "\n")
+	text := base64.URLEncoding.EncodeToString(data)
+	switch {
+	case o.raw && o.json:
+		return errors.New("--raw and --json exclude each other")
+	case o.json:
+		doc, err := json.MarshalIndent(map[string]string{o.key: text}, "", "  ")
+		if err != nil {
+			return err
+		}
+		data = append(doc, '\n')
+	case !o.raw:
+		data = []byte(text + "\n")
 	}
 	if o.out == "" {
 		_, err := stdout.Write(data)
@@ -100,12 +138,19 @@ func (o *output) write(stdout io.Writer, data []byte) error {
 	return writeFile(o.out, data, 0o644, o.force)
 }
 
-// readBinary reads a token, request or block file: base64 URL text (padded
-// or not, "biscuit:" prefix allowed) or raw bytes.
+// readBinary reads a token, request or block file in any form output
+// writes: base64 URL text (padded or not, "biscuit:" prefix allowed), raw
+// bytes, or a JSON document of one field holding the text.
 func readBinary(name string) ([]byte, error) {
 	data, err := readInput(name)
 	if err != nil {
 		return nil, err
+	}
+	var doc map[string]string
+	if json.Unmarshal(data, &doc) == nil && len(doc) == 1 {
+		for _, text := range doc {
+			data = []byte(text)
+		}
 	}
 	if text := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(string(data)), "biscuit:")); text != "" {
 		if b, err := base64.URLEncoding.DecodeString(text); err == nil {

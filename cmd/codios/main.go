@@ -13,7 +13,9 @@
 // function that takes the command's arguments and its output streams and
 // returns the exit status. Adding a command means adding an entry; run
 // functions parse their flags with [parseFlags], which handles --help and
-// usage errors the same way for all of them.
+// usage errors the same way for all of them. A command with subcommands
+// ("third-party") dispatches to a table of its own, whose entries are named
+// with both words ("third-party sign").
 //
 // # Exit status
 //
@@ -286,8 +288,13 @@ func runHelp(args []string, stdout, stderr io.Writer) int {
 }
 
 func runVersion(args []string, stdout, stderr io.Writer) int {
-	if _, code, done := parseFlags(newFlags("version"), args, 0, stdout, stderr); done {
+	fs := newFlags("version")
+	jsonOut := fs.Bool("json", false, "print one JSON document")
+	if _, code, done := parseFlags(fs, args, 0, stdout, stderr); done {
 		return code
+	}
+	if *jsonOut {
+		return printJSON(stdout, stderr, "version", map[string]string{"version": version()})
 	}
 	fmt.Fprintf(stdout, "codios %s\n", version())
 	return exitOK

@@ -66,9 +66,8 @@ func runThirdParty(args []string, stdout, stderr io.Writer) int {
 func runThirdPartyRequest(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("third-party request")
 	tok := tokenFlags(fs)
-	var out output
-	out.flags(fs, "request")
-	return runBlockCommand(fs, &out, args, stdout, stderr, func() ([]byte, error) {
+	out := outputFlags(fs, "request", "request")
+	return runBlockCommand(fs, out, args, stdout, stderr, func() ([]byte, error) {
 		t, err := tok.load()
 		if err != nil {
 			return nil, err
@@ -86,9 +85,8 @@ func runThirdPartySign(args []string, stdout, stderr io.Writer) int {
 	keyFile := fs.String("key", "", "sign with the third party's private key in `FILE`")
 	reqFile := fs.String("request", "", "read the request from `FILE` (- for standard input)")
 	block := blockFlags(fs, true)
-	var out output
-	out.flags(fs, "signed block")
-	return runBlockCommand(fs, &out, args, stdout, stderr, func() ([]byte, error) {
+	out := outputFlags(fs, "signed block", "block")
+	return runBlockCommand(fs, out, args, stdout, stderr, func() ([]byte, error) {
 		if *keyFile == "" {
 			return nil, errMissing("--key")
 		}
@@ -123,9 +121,8 @@ func runThirdPartyAppend(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("third-party append")
 	tok := tokenFlags(fs)
 	respFile := fs.String("block-response", "", "read the signed block from `FILE` (- for standard input)")
-	var out output
-	out.flags(fs, "token")
-	return runBlockCommand(fs, &out, args, stdout, stderr, func() ([]byte, error) {
+	out := outputFlags(fs, "token", "token")
+	return runBlockCommand(fs, out, args, stdout, stderr, func() ([]byte, error) {
 		if *respFile == "" {
 			return nil, errMissing("--block-response")
 		}
