@@ -35,7 +35,8 @@
 // override each of them:
 //
 //   - authorizer SOURCE: the service's policy.
-//   - time RFC3339: the request's time, given as the fact time(t).
+//   - time RFC3339: the request's time, given as the fact time(t); time
+//     none gives no time fact, as when no time is set.
 //   - depth-fact NAME: the runner adds the fact NAME(n) to every request,
 //     n being the number of blocks after the authority in the token it
 //     received, as a service computes it from [token.Token.Blocks]. No

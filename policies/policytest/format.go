@@ -207,7 +207,7 @@ func parseFile(path, text string) (*testFile, error) {
 			s := &source{kind: kind, line: n, raw: raw}
 			if kind == thirdPartySource {
 				s.key = w.next()
-				if !isName(s.key) {
+				if !isName(s.key) || s.key == "inline" {
 					return nil, fail(n, "want third-party KEY file=PATH or third-party KEY inline DATALOG")
 				}
 			}
@@ -239,9 +239,12 @@ func parseFile(path, text string) (*testFile, error) {
 			last.params = append(last.params, p)
 		case "time":
 			rest, _ := w.rest()
-			t, err := time.Parse(time.RFC3339, rest)
-			if err != nil {
-				return nil, fail(n, "want time RFC3339, as 2029-01-01T00:00:00Z")
+			var t time.Time
+			if rest != "none" {
+				var err error
+				if t, err = time.Parse(time.RFC3339, rest); err != nil {
+					return nil, fail(n, "want time RFC3339, as 2029-01-01T00:00:00Z, or time none")
+				}
 			}
 			if set().timeSet {
 				return nil, fail(n, "a second time")

@@ -24,7 +24,9 @@ const Suffix = "_test.txt"
 var evalLimits = datalog.Limits{MaxTime: time.Minute}
 
 // Run runs the cases of the test files at paths, each a file or a
-// directory searched recursively for files named *_test.txt. It prints a
+// directory searched recursively for files named *_test.txt (skipping
+// testdata and directories whose names start with '.' or '_', as the go
+// command does). It prints a
 // line per case to w, a diff under each failure, and then the line
 // "N passed, M failed". Every file is read and parsed, its Datalog
 // included, before any case runs: err reports bad input, and then no case
@@ -92,12 +94,21 @@ func findFiles(path string) ([]string, error) {
 		if err != nil {
 			return err
 		}
+		if d.IsDir() && p != path && skipDir(d.Name()) {
+			return filepath.SkipDir
+		}
 		if !d.IsDir() && strings.HasSuffix(p, Suffix) {
 			files = append(files, p)
 		}
 		return nil
 	})
 	return files, err
+}
+
+// skipDir reports whether a directory met in a search is skipped, as the
+// go command skips them: testdata, and names starting with '.' or '_'.
+func skipDir(name string) bool {
+	return name == "testdata" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")
 }
 
 // loadedFile is a test file with its Datalog parsed and its keys made.
@@ -112,6 +123,7 @@ type loadedCase struct {
 	name       string
 	line       int
 	authorizer *token.Authorizer
+	policy     *datalog.Program // the authorizer's
 	time       time.Time
 	depthFact  string
 	authority  *datalog.Program
@@ -171,6 +183,7 @@ func (l *loader) loadCase(tf *testFile, c *testCase) (*loadedCase, error) {
 	if err != nil {
 		return nil, err
 	}
+	lc.policy = prog
 	lc.authorizer = token.NewAuthorizer(prog, &token.AuthorizerOptions{Limits: evalLimits})
 	if lc.authority, err = l.join(c.authority); err != nil {
 		return nil, err
@@ -313,7 +326,7 @@ func runCase(f *loadedFile, c *loadedCase) ([]string, bool) {
 	if err != nil {
 		return []string{"- " + c.expect.outcome(), "+ error: " + err.Error()}, false
 	}
-	return compare(c.expect, d)
+	return compare(c, d)
 }
 
 func decide(f *loadedFile, c *loadedCase) (*token.Decision, error) {
@@ -370,9 +383,30 @@ func (e expectation) outcome() string {
 	return fmt.Sprintf("%s policy %d", s, e.policy)
 }
 
-// compare returns the diff of a decision against an expectation, and
-// whether they agree.
-func compare(e expectation, d *token.Decision) ([]string, bool) {
+// check returns the text of the check a case's expectation names, or a
+// note that there is none.
+func (c *loadedCase) check(ref checkRef) string {
+	var p *datalog.Program
+	switch {
+	case ref.block == datalog.AuthorizerBlock:
+		p = c.policy
+	case ref.block == 0:
+		p = c.authority
+	case int(ref.block) <= len(c.blocks):
+		p = c.blocks[ref.block-1].program
+	default:
+		return "the token has no such block"
+	}
+	if ref.index >= len(p.Checks) {
+		return fmt.Sprintf("no such check: the block has %d", len(p.Checks))
+	}
+	return p.Checks[ref.index].String()
+}
+
+// compare returns the diff of a decision against a case's expectation,
+// and whether they agree.
+func compare(c *loadedCase, d *token.Decision) ([]string, bool) {
+	e := c.expect
 	ok := d.Allowed == e.allow
 	got := "deny"
 	if d.Allowed {
@@ -409,7 +443,7 @@ func compare(e expectation, d *token.Decision) ([]string, bool) {
 	if compareFails {
 		for _, ref := range e.fails {
 			if !slices.Contains(matched, ref) {
-				diff = append(diff, fmt.Sprintf("- fail %s", ref))
+				diff = append(diff, fmt.Sprintf("- fail %s  // %s", ref, c.check(ref)))
 				ok = false
 			}
 		}
