@@ -57,7 +57,7 @@ func runAuthorize(args []string, stdout, stderr io.Writer) int {
 			return usageError(stderr, fs, f.name+" is required")
 		}
 	}
-	req := &token.Request{Time: now()}
+	req := &token.Request{Time: time.Now()}
 	if *at != "" {
 		t, err := time.Parse(time.RFC3339, *at)
 		if err != nil {

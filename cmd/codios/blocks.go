@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -9,9 +10,6 @@ import (
 	"github.com/codios/codios/token"
 	"github.com/spf13/pflag"
 )
-
-// now is the clock of --ttl; tests may stop it.
-var now = time.Now
 
 // rootKeyFlag adds --root-key to fs. The token package verifies a token
 // before it lets anyone append to, seal or read it, so every command that
@@ -59,15 +57,12 @@ type blockArgs struct {
 	ttl    *time.Duration
 }
 
-func blockFlags(fs *pflag.FlagSet, ttl bool) blockArgs {
-	a := blockArgs{
+func blockFlags(fs *pflag.FlagSet) blockArgs {
+	return blockArgs{
 		file:   fs.String("block", "", "read the block's Datalog from `FILE` (- for standard input)"),
 		params: paramFlag(fs),
+		ttl:    fs.Duration("ttl", 0, "add a check that the token expires after `DURATION` (1h, 30m...)"),
 	}
-	if ttl {
-		a.ttl = fs.Duration("ttl", 0, "add a check that the token expires after `DURATION` (1h, 30m...)")
-	}
-	return a
 }
 
 // load parses the block, with its parameters and its expiry check.
@@ -83,11 +78,11 @@ func (a blockArgs) load() (*datalog.Program, error) {
 	if err != nil {
 		return nil, err
 	}
-	if a.ttl != nil && *a.ttl != 0 {
+	if *a.ttl != 0 {
 		if *a.ttl < 0 {
 			return nil, fmt.Errorf("--ttl %v is negative", *a.ttl)
 		}
-		p.Checks = append(p.Checks, expiryCheck(now().Add(*a.ttl)))
+		p.Checks = append(p.Checks, expiryCheck(time.Now().Add(*a.ttl)))
 	}
 	return p, nil
 }
@@ -108,9 +103,13 @@ func runBlockCommand(fs *pflag.FlagSet, out *output, args []string, stdout, stde
 	if _, code, done := parseFlags(fs, args, 0, stdout, stderr); done {
 		return code
 	}
+	if out.raw && out.json {
+		return usageError(stderr, fs, "--raw and --json exclude each other")
+	}
 	data, err := build()
 	if err != nil {
-		if m, ok := err.(errMissing); ok {
+		var m errMissing
+		if errors.As(err, &m) {
 			return usageError(stderr, fs, m.Error())
 		}
 		return fail(stderr, fs.Name(), err)
@@ -124,7 +123,7 @@ func runBlockCommand(fs *pflag.FlagSet, out *output, args []string, stdout, stde
 func runMint(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("mint")
 	keyFile := fs.String("key", "", "sign with the root private key in `FILE`")
-	block := blockFlags(fs, true)
+	block := blockFlags(fs)
 	rootKeyID := fs.Uint32("root-key-id", 0, "name the root key by id `N`, for verifiers holding several")
 	out := outputFlags(fs, "token", "token")
 	return runBlockCommand(fs, out, args, stdout, stderr, func() ([]byte, error) {
@@ -154,7 +153,7 @@ func runMint(args []string, stdout, stderr io.Writer) int {
 func runAttenuate(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("attenuate")
 	tok := tokenFlags(fs)
-	block := blockFlags(fs, true)
+	block := blockFlags(fs)
 	out := outputFlags(fs, "token", "token")
 	return runBlockCommand(fs, out, args, stdout, stderr, func() ([]byte, error) {
 		t, err := tok.load()

@@ -120,8 +120,6 @@ func outputFlags(fs *pflag.FlagSet, what, key string) *output {
 func (o *output) write(stdout io.Writer, data []byte) error {
 	text := base64.URLEncoding.EncodeToString(data)
 	switch {
-	case o.raw && o.json:
-		return errors.New("--raw and --json exclude each other")
 	case o.json:
 		doc, err := json.MarshalIndent(map[string]string{o.key: text}, "", "  ")
 		if err != nil {

@@ -84,7 +84,7 @@ func runThirdPartySign(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("third-party sign")
 	keyFile := fs.String("key", "", "sign with the third party's private key in `FILE`")
 	reqFile := fs.String("request", "", "read the request from `FILE` (- for standard input)")
-	block := blockFlags(fs, true)
+	block := blockFlags(fs)
 	out := outputFlags(fs, "signed block", "block")
 	return runBlockCommand(fs, out, args, stdout, stderr, func() ([]byte, error) {
 		if *keyFile == "" {
