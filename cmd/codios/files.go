@@ -198,7 +198,11 @@ func errorLine(err error) string {
 	var list datalog.ParseErrors
 	if errors.As(err, &list) && len(list) > 0 {
 		msg := firstLine(list[0].Error())
-		if len(list) > 1 {
+		switch len(list) {
+		case 1:
+		case 2:
+			msg += " (and 1 more error)"
+		default:
 			msg += fmt.Sprintf(" (and %d more errors)", len(list)-1)
 		}
 		return msg
