@@ -47,6 +47,7 @@ func runKeygen(args []string, stdout, stderr io.Writer) int {
 	}
 	pub := key.Public().String()
 	if err := writeFile(*out+".pub", []byte(pub+"\n"), 0o644, *force); err != nil {
+		os.Remove(*out) // A private key without its .pub is half a key pair.
 		return fail(stderr, "keygen", err)
 	}
 	if *jsonOut {
