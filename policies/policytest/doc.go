@@ -7,28 +7,27 @@
 //
 // A test file is named *_test.txt and sits beside the policies it tests.
 // It is read line by line; '#' starts a comment line, blank lines and
-// indentation do not matter (indent for the reader). An example:
+// indentation do not matter (indent for the reader). An example (the
+// file testdata/pass/pass_test.txt):
 //
-//	# The HTTP API of the reports service.
-//	authorizer file=http_api.datalog
-//	  param service = "reports"
+//	# Every case passes.
+//	authorizer inline allow if user($u), right($u, $op), operation($op);
 //	time 2029-01-01T00:00:00Z
 //
-//	case "planner reads a report"
-//	  authority file=../issuer/agent.datalog
-//	    param agent = "planner"
-//	  block inline check if operation("read");
-//	  fact method("GET")
-//	  fact path("/reports/q3")
+//	case "alice reads"
+//	  authority file=../authority.datalog
+//	    param user = "alice"
+//	    param expires = 2030-01-01T00:00:00Z
+//	  fact operation("read")
 //	  expect allow policy 0
 //
-//	case "planner cannot write through a read-only token"
-//	  authority file=../issuer/agent.datalog
-//	    param agent = "planner"
-//	  block inline check if operation("read");
-//	  fact method("PUT")
-//	  fact path("/reports/q3")
-//	  expect deny
+//	case "alice writes through a read-only token"
+//	  authority file=../authority.datalog
+//	    param user = "alice"
+//	    param expires = 2030-01-01T00:00:00Z
+//	  block file=../read_only.datalog
+//	  fact operation("write")
+//	  expect deny policy 0
 //	  expect fail block 1 check 0
 //
 // Lines before the first case are the file's defaults; a case may
@@ -89,6 +88,14 @@
 // prints where the case is and a diff of the decision: lines starting
 // with '-' were expected and did not happen, lines with '+' happened and
 // were not expected, other lines agree. The last line is
-// "N passed, M failed". A file that cannot be read or parsed, including
+// "N passed, M failed". Had the second case above expected allow:
+//
+//	FAIL alice writes through a read-only token
+//	    testdata/pass/pass_test.txt:12 (- expected, + got)
+//	    - allow
+//	    + deny policy 0  // allow if user($u), right($u, $op), operation($op)
+//	    + fail block 1 check 0  // check if operation("read")
+//
+// A file that cannot be read or parsed, including
 // its Datalog, is an error with file:line:col, and no case runs.
 package policytest
