@@ -50,8 +50,8 @@ func TestRunFailing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if passed != 1 || failed != 6 {
-		t.Errorf("Run = %d passed, %d failed; want 1, 6", passed, failed)
+	if passed != 1 || failed != 7 {
+		t.Errorf("Run = %d passed, %d failed; want 1, 7", passed, failed)
 	}
 	golden(t, "fail.golden", out.String())
 }
@@ -64,10 +64,10 @@ func TestRunFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if passed != 5 || failed != 6 {
-		t.Errorf("Run = %d passed, %d failed; want 5, 6", passed, failed)
+	if passed != 5 || failed != 7 {
+		t.Errorf("Run = %d passed, %d failed; want 5, 7", passed, failed)
 	}
-	if !strings.HasSuffix(out.String(), "\n5 passed, 6 failed\n") {
+	if !strings.HasSuffix(out.String(), "\n5 passed, 7 failed\n") {
 		t.Errorf("the last line is not the summary:\n%s", out.String())
 	}
 }
