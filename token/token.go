@@ -415,8 +415,18 @@ func (t *Token) RevocationIDs() [][]byte {
 
 // Serialize returns the token's wire bytes.
 func (t *Token) Serialize() ([]byte, error) {
-	msg := &pb.Biscuit{RootKeyId: t.rootKeyID, Proof: &pb.Proof{}}
-	for i, rb := range t.raw {
+	var secret []byte
+	if t.next != nil {
+		secret = t.next.SecretBytes()
+	}
+	return serialize(t.rootKeyID, t.raw, secret, t.finalSig)
+}
+
+// serialize writes a token's chain and proof: the private key of its last
+// link (secret), or the final signature of a sealed token.
+func serialize(rootKeyID *uint32, raw []rawBlock, secret, finalSig []byte) ([]byte, error) {
+	msg := &pb.Biscuit{RootKeyId: rootKeyID, Proof: &pb.Proof{}}
+	for i, rb := range raw {
 		sb := &pb.SignedBlock{Block: rb.data, NextKey: keyToProto(rb.nextKey), Signature: rb.signature}
 		if rb.sigVersion != sig.Version0 {
 			sb.Version = proto.Uint32(rb.sigVersion)
@@ -430,10 +440,10 @@ func (t *Token) Serialize() ([]byte, error) {
 			msg.Blocks = append(msg.Blocks, sb)
 		}
 	}
-	if t.next != nil {
-		msg.Proof.Content = &pb.Proof_NextSecret{NextSecret: t.next.SecretBytes()}
+	if secret != nil {
+		msg.Proof.Content = &pb.Proof_NextSecret{NextSecret: secret}
 	} else {
-		msg.Proof.Content = &pb.Proof_FinalSignature{FinalSignature: t.finalSig}
+		msg.Proof.Content = &pb.Proof_FinalSignature{FinalSignature: finalSig}
 	}
 	return proto.Marshal(msg)
 }

@@ -405,3 +405,54 @@ func TestResignedAndDuplicated(t *testing.T) {
 		t.Errorf("duplicated block: %v", err)
 	}
 }
+
+// TestUnverifiedAttenuation: a holder without the root key attenuates,
+// seals and appends third-party blocks; the service verifies the result.
+func TestUnverifiedAttenuation(t *testing.T) {
+	root := mustKey(t, Ed25519)
+	tok, _ := New(root, mustBlock(t, standardAuthority), nil)
+	data, _ := tok.Serialize()
+	u, err := ParseUnverified(data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, hop := range standardHops {
+		if u, err = u.Append(mustBlock(t, hop), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	third := mustKey(t, Ed25519)
+	req, err := u.ThirdPartyRequest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, _ := req.Sign(third, mustBlock(t, `approved(true);`))
+	if u, err = u.AppendThirdParty(signed, nil); err != nil {
+		t.Fatal(err)
+	}
+	blocks, err := u.UntrustedBlocks()
+	if err != nil || len(blocks) != 5 {
+		t.Fatalf("untrusted blocks: %d, %v", len(blocks), err)
+	}
+	sealed, err := u.Seal()
+	if err != nil || !sealed.Sealed() {
+		t.Fatalf("seal: %v", err)
+	}
+	if _, err := sealed.Append(mustBlock(t, `check if true;`), nil); !errors.Is(err, ErrSealed) {
+		t.Errorf("append to sealed: %v", err)
+	}
+	out, _ := sealed.Serialize()
+	back, err := Parse(out, root.Public(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !authorizeStandard(t, back).Allowed {
+		t.Error("a token attenuated unverified does not authorize")
+	}
+	// A forged proof is refused before anything is appended.
+	bad := *u
+	bad.nextSecret = make([]byte, 32)
+	if _, err := bad.Append(mustBlock(t, `check if true;`), nil); !errors.Is(err, ErrInvalidSignature) {
+		t.Errorf("forged proof: %v", err)
+	}
+}
