@@ -34,6 +34,7 @@
 // override each of them:
 //
 //   - authorizer SOURCE: the service's policy.
+//   - authority SOURCE: the authority block, signed by the file's root key.
 //   - time RFC3339: the request's time, given as the fact time(t); time
 //     none gives no time fact, as when no time is set.
 //   - depth-fact NAME: the runner adds the fact NAME(n) to every request,
@@ -42,9 +43,9 @@
 //     block of a token can state its own depth in a way that others must
 //     trust, so the depth comes from the verifier.
 //
-// A case starts with case "NAME" and then lists, in any order:
+// A case starts with case "NAME" and then lists, in any order, what it
+// overrides of the defaults and:
 //
-//   - authority SOURCE: the authority block, signed by the file's root key.
 //   - block SOURCE: an attenuation block, appended in the order written.
 //   - third-party KEY SOURCE: a third-party block signed by the named key.
 //   - fact FACT: a request fact, in Datalog.

@@ -32,6 +32,7 @@ type testFile struct {
 // settings are what a file sets for all its cases and a case may override.
 type settings struct {
 	authorizer []*source
+	authority  []*source
 	time       time.Time
 	timeSet    bool
 	depthFact  string
@@ -77,7 +78,6 @@ type testCase struct {
 	name      string
 	line      int
 	settings  settings
-	authority []*source
 	blocks    []*source // blocks and third-party blocks, in order
 	facts     []lineText
 	expect    expectation
@@ -193,7 +193,7 @@ func parseFile(path, text string) (*testFile, error) {
 					return nil, fail(n, "case %q already at line %d", name, c.line)
 				}
 			}
-			if err := checkCase(path, cur); err != nil {
+			if err := checkCase(f, cur); err != nil {
 				return nil, err
 			}
 			cur = &testCase{name: name, line: n, expect: expectation{policy: anyPolicy}}
@@ -201,7 +201,7 @@ func parseFile(path, text string) (*testFile, error) {
 		case "authorizer", "authority", "block", "third-party":
 			kind := map[string]sourceKind{"authorizer": authorizerSource, "authority": authoritySource,
 				"block": blockSource, "third-party": thirdPartySource}[word]
-			if kind != authorizerSource && cur == nil {
+			if kind != authorizerSource && kind != authoritySource && cur == nil {
 				return nil, fail(n, "%s outside a case", word)
 			}
 			s := &source{kind: kind, line: n, raw: raw}
@@ -218,7 +218,7 @@ func parseFile(path, text string) (*testFile, error) {
 			case authorizerSource:
 				set().authorizer = append(set().authorizer, s)
 			case authoritySource:
-				cur.authority = append(cur.authority, s)
+				set().authority = append(set().authority, s)
 			default:
 				cur.blocks = append(cur.blocks, s)
 			}
@@ -276,7 +276,7 @@ func parseFile(path, text string) (*testFile, error) {
 			return nil, fail(n, "unknown directive %q (want case, authorizer, authority, block, third-party, param, fact, time, depth-fact or expect)", word)
 		}
 	}
-	if err := checkCase(path, cur); err != nil {
+	if err := checkCase(f, cur); err != nil {
 		return nil, err
 	}
 	if len(f.cases) == 0 {
@@ -286,15 +286,15 @@ func parseFile(path, text string) (*testFile, error) {
 }
 
 // checkCase reports what a complete case lacks.
-func checkCase(path string, c *testCase) error {
+func checkCase(f *testFile, c *testCase) error {
 	if c == nil {
 		return nil
 	}
 	switch {
-	case c.authority == nil:
-		return &FormatError{File: path, Line: c.line, Msg: fmt.Sprintf("case %q has no authority block", c.name)}
+	case c.settings.authority == nil && f.defaults.authority == nil:
+		return &FormatError{File: f.path, Line: c.line, Msg: fmt.Sprintf("case %q has no authority block, and the file gives none", c.name)}
 	case c.expect.line == 0:
-		return &FormatError{File: path, Line: c.line, Msg: fmt.Sprintf("case %q has no expect allow or expect deny", c.name)}
+		return &FormatError{File: f.path, Line: c.line, Msg: fmt.Sprintf("case %q has no expect allow or expect deny", c.name)}
 	}
 	return nil
 }

@@ -185,7 +185,11 @@ func (l *loader) loadCase(tf *testFile, c *testCase) (*loadedCase, error) {
 	}
 	lc.policy = prog
 	lc.authorizer = token.NewAuthorizer(prog, &token.AuthorizerOptions{Limits: evalLimits})
-	if lc.authority, err = l.join(c.authority); err != nil {
+	authority := tf.defaults.authority
+	if c.settings.authority != nil {
+		authority = c.settings.authority
+	}
+	if lc.authority, err = l.join(authority); err != nil {
 		return nil, err
 	}
 	for _, b := range c.blocks {
