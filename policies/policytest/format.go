@@ -75,12 +75,12 @@ type param struct {
 }
 
 type testCase struct {
-	name      string
-	line      int
-	settings  settings
-	blocks    []*source // blocks and third-party blocks, in order
-	facts     []lineText
-	expect    expectation
+	name     string
+	line     int
+	settings settings
+	blocks   []*source // blocks and third-party blocks, in order
+	facts    []lineText
+	expect   expectation
 }
 
 // lineText is Datalog text at a place in the test file.
