@@ -22,7 +22,8 @@
 // starts_with, ends_with, matches, contains, length, intersection, union,
 // get, all, any, type and try_or, and extern::name calls to functions the
 // host provides. Checks are "check if" (one query matches), "check all"
-// (every match satisfies the expressions) or "reject if" (no query
+// (the query matches, and every match satisfies the expressions: with no
+// match at all it fails, as in the reference) or "reject if" (no query
 // matches); "or" separates alternative queries. A {name} in the source is
 // a parameter: [ParseOptions.Params] binds it to a value, and an unbound
 // or unused parameter is an error. Comments are // to the end of the line
