@@ -11,9 +11,8 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// rootKeyFlag adds --root-key to fs. The token package verifies a token
-// before it lets anyone append to, seal or read it, so every command that
-// takes a token needs its root public key.
+// rootKeyFlag adds --root-key to fs, for the commands that must verify
+// the token: authorize, and inspect to show that the blocks are genuine.
 func rootKeyFlag(fs *pflag.FlagSet) *string {
 	return fs.String("root-key", "", "the root public `KEY` that verifies the token: ed25519/<hex> or a file")
 }
@@ -23,10 +22,21 @@ type tokenArgs struct {
 	file, rootKey *string
 }
 
+// tokenFlags adds --token and a --root-key that the command requires.
 func tokenFlags(fs *pflag.FlagSet) tokenArgs {
 	return tokenArgs{
 		file:    fs.String("token", "", "read the token from `FILE` (- for standard input)"),
 		rootKey: rootKeyFlag(fs),
+	}
+}
+
+// holderFlags adds --token and an optional --root-key, for the commands a
+// token's holder runs offline (attenuate, seal, third-party request and
+// append): they need no key but the token's own, which travels in it.
+func holderFlags(fs *pflag.FlagSet) tokenArgs {
+	return tokenArgs{
+		file:    fs.String("token", "", "read the token from `FILE` (- for standard input)"),
+		rootKey: fs.String("root-key", "", "verify the token first against the root public `KEY`: ed25519/<hex> or a file (optional)"),
 	}
 }
 
@@ -43,6 +53,38 @@ func (a tokenArgs) load() (*token.Token, error) {
 		return nil, err
 	}
 	return loadToken(*a.file, root)
+}
+
+// loadUnverified reads the token without verifying it, unless --root-key
+// is given: then a token whose signatures do not verify against the root
+// key is an error. Either way the token it returns is unverified: what is
+// appended to it vouches for nothing in it.
+func (a tokenArgs) loadUnverified() (*token.Unverified, error) {
+	if *a.file == "" {
+		return nil, errMissing("--token")
+	}
+	var root *token.PublicKey
+	if *a.rootKey != "" {
+		k, err := loadPublicKey(*a.rootKey)
+		if err != nil {
+			return nil, err
+		}
+		root = &k
+	}
+	data, err := readBinary(*a.file)
+	if err != nil {
+		return nil, err
+	}
+	u, err := token.ParseUnverified(data, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", *a.file, err)
+	}
+	if root != nil {
+		if _, err := u.Verify(*root); err != nil {
+			return nil, fmt.Errorf("%s: %w", *a.file, err)
+		}
+	}
+	return u, nil
 }
 
 // errMissing is a required flag left out.
@@ -152,11 +194,11 @@ func runMint(args []string, stdout, stderr io.Writer) int {
 
 func runAttenuate(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("attenuate")
-	tok := tokenFlags(fs)
+	tok := holderFlags(fs)
 	block := blockFlags(fs)
 	out := outputFlags(fs, "token", "token")
 	return runBlockCommand(fs, out, args, stdout, stderr, func() ([]byte, error) {
-		t, err := tok.load()
+		u, err := tok.loadUnverified()
 		if err != nil {
 			return nil, err
 		}
@@ -164,25 +206,25 @@ func runAttenuate(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return nil, err
 		}
-		if t, err = t.Append(p, nil); err != nil {
+		if u, err = u.Append(p, nil); err != nil {
 			return nil, err
 		}
-		return t.Serialize()
+		return u.Serialize()
 	})
 }
 
 func runSeal(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("seal")
-	tok := tokenFlags(fs)
+	tok := holderFlags(fs)
 	out := outputFlags(fs, "token", "token")
 	return runBlockCommand(fs, out, args, stdout, stderr, func() ([]byte, error) {
-		t, err := tok.load()
+		u, err := tok.loadUnverified()
 		if err != nil {
 			return nil, err
 		}
-		if t, err = t.Seal(); err != nil {
+		if u, err = u.Seal(); err != nil {
 			return nil, err
 		}
-		return t.Serialize()
+		return u.Serialize()
 	})
 }

@@ -14,7 +14,8 @@ import (
 type inspection struct {
 	RootKeyID *uint32 `json:"root_key_id,omitempty"`
 	// Verified is whether the signatures verify against RootKey; nil when
-	// no root key was given.
+	// no root key was given, and then Blocks are decoded without checking
+	// any signature: nothing in them is vouched for.
 	Verified *bool          `json:"verified"`
 	RootKey  string         `json:"root_key,omitempty"`
 	Error    string         `json:"error,omitempty"`
@@ -59,14 +60,13 @@ func runInspect(args []string, stdout, stderr io.Writer) int {
 		in.RootKeyID = &id
 	}
 	code := exitOK
-	var t *token.Token
 	if *rootKey != "" {
 		root, err := loadPublicKey(*rootKey)
 		if err != nil {
 			return fail(stderr, "inspect", err)
 		}
 		in.RootKey = root.String()
-		t, err = u.Verify(root)
+		t, err := u.Verify(root)
 		ok := err == nil
 		in.Verified = &ok
 		switch {
@@ -76,8 +76,14 @@ func runInspect(args []string, stdout, stderr io.Writer) int {
 		case err != nil:
 			return fail(stderr, "inspect", fmt.Errorf("%s: %w", *file, err))
 		default:
-			in.fill(t)
+			in.fill(t.Blocks(), t.Sealed())
 		}
+	} else {
+		blocks, err := u.UntrustedBlocks()
+		if err != nil {
+			return fail(stderr, "inspect", fmt.Errorf("%s: %w", *file, err))
+		}
+		in.fill(blocks, u.Sealed())
 	}
 	if *jsonOut {
 		if c := printJSON(stdout, stderr, "inspect", in); c != exitOK {
@@ -85,32 +91,19 @@ func runInspect(args []string, stdout, stderr io.Writer) int {
 		}
 		return code
 	}
-	if in.RootKeyID != nil && t == nil {
-		fmt.Fprintf(stdout, "root key id: %d\n", *in.RootKeyID)
-	}
-	switch {
-	case in.Verified == nil:
-		fmt.Fprintln(stdout, "signatures: not checked; give --root-key to verify them and show the blocks")
-	case !*in.Verified:
-		fmt.Fprintf(stdout, "signatures: do not verify against %s: %s\n", in.RootKey, in.Error)
-	default:
-		fmt.Fprintf(stdout, "signatures: verified against %s\n", in.RootKey)
-		fmt.Fprintf(stdout, "delegation path: %s\n", strings.Join(in.Path, " -> "))
-		fmt.Fprint(stdout, t.Describe())
-	}
+	in.print(stdout)
 	return code
 }
 
-// fill records the verified token's blocks and delegation path.
-func (in *inspection) fill(t *token.Token) {
-	sealed := t.Sealed()
+// fill records the blocks, in order, and the delegation path.
+func (in *inspection) fill(blocks []*token.Block, sealed bool) {
 	in.Sealed = &sealed
 	in.Path = []string{"root key"}
-	for i, b := range t.Blocks() {
+	for i, b := range blocks {
 		s := blockSummary{
 			Index:            i,
 			Kind:             "attenuation",
-			Signer:           t.Signer(i),
+			Signer:           fmt.Sprintf("holder of block %d", i-1),
 			Version:          fmt.Sprintf("3.%d", b.Version-3),
 			SignatureVersion: b.SignatureVersion,
 			Context:          b.Context,
@@ -121,10 +114,12 @@ func (in *inspection) fill(t *token.Token) {
 		switch {
 		case i == 0:
 			s.Kind = "authority"
+			s.Signer = "root key"
 			hop += " (authority)"
 		case b.ExternalKey != nil:
 			s.Kind = "third-party"
 			s.ExternalKey = b.ExternalKey.String()
+			s.Signer = "third party " + s.ExternalKey
 			hop += " (third party " + s.ExternalKey + ")"
 		}
 		in.Blocks = append(in.Blocks, s)
@@ -132,5 +127,42 @@ func (in *inspection) fill(t *token.Token) {
 	}
 	if sealed {
 		in.Path = append(in.Path, "sealed")
+	}
+}
+
+// print writes the inspection for a person: whether the signatures were
+// checked, then the delegation path and each block, which read top to
+// bottom as the chain.
+func (in *inspection) print(w io.Writer) {
+	if in.RootKeyID != nil {
+		fmt.Fprintf(w, "root key id: %d\n", *in.RootKeyID)
+	}
+	switch {
+	case in.Verified == nil:
+		fmt.Fprintln(w, "signatures: not checked (no --root-key): the blocks below are unverified")
+	case !*in.Verified:
+		fmt.Fprintf(w, "signatures: do not verify against %s: %s\n", in.RootKey, in.Error)
+		return
+	default:
+		fmt.Fprintf(w, "signatures: verified against %s\n", in.RootKey)
+	}
+	fmt.Fprintf(w, "delegation path: %s\n", strings.Join(in.Path, " -> "))
+	if *in.Sealed {
+		fmt.Fprintln(w, "sealed: no block can be appended")
+	} else {
+		fmt.Fprintln(w, "open: its holder can append blocks")
+	}
+	for _, b := range in.Blocks {
+		fmt.Fprintf(w, "\nblock %d (%s), signed by %s\n", b.Index, b.Kind, b.Signer)
+		fmt.Fprintf(w, "  datalog v%s, signature v%d\n", b.Version, b.SignatureVersion)
+		if b.Context != "" {
+			fmt.Fprintf(w, "  context: %q\n", b.Context)
+		}
+		fmt.Fprintf(w, "  revocation id: %s\n", b.RevocationID)
+		for _, line := range strings.Split(strings.TrimRight(b.Datalog, "\n"), "\n") {
+			if line != "" {
+				fmt.Fprintln(w, "    "+line)
+			}
+		}
 	}
 }

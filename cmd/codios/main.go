@@ -22,7 +22,8 @@
 // 0 on success or when authorize allows, 1 when authorize denies (or
 // inspect finds that the signatures do not verify), 2 on bad input or a
 // usage error: an unknown command, flag or argument, a missing or
-// malformed file, key, token or Datalog. Errors are one line on standard
+// malformed file, key, token or Datalog, or a token that does not verify
+// against the --root-key given to attenuate, seal or third-party. Errors are one line on standard
 // error, naming the file, line and column where there is one.
 //
 // # Files
@@ -100,18 +101,24 @@ func init() {
 			summary: "append a block to a token, offline",
 			doc: "Attenuate appends a block of Datalog to the token and prints the new token.\n" +
 				"A block can only narrow what the token allows: --ttl can only shorten its\n" +
-				"life. The token is verified first, so its root public key is needed.\n\n" +
+				"life. Attenuation is offline and needs no key but the token's own, which\n" +
+				"travels in it. With --root-key the token is verified first, and one whose\n" +
+				"signatures do not verify against it is refused (exit 2); without, it is not\n" +
+				"verified, and neither is the new token: a service verifies it as any other.\n\n" +
 				paramsDoc + "\n\n" +
 				"Example:\n\n" +
-				"\tcodios attenuate --token agent.token --root-key root.key.pub --block readonly.datalog --ttl 1h",
+				"\tcodios attenuate --token agent.token --block readonly.datalog --ttl 1h",
 			run: runAttenuate,
 		},
 		{
 			name:    "seal",
 			summary: "seal a token, so that no block can be appended",
-			doc: "Seal prints the token sealed: nobody can append a block to it any more.\n\n" +
+			doc: "Seal prints the token sealed: nobody can append a block to it any more.\n" +
+				"Like attenuate, it needs no key but the token's own. With --root-key the\n" +
+				"token is verified first, and one whose signatures do not verify against it\n" +
+				"is refused (exit 2).\n\n" +
 				"Example:\n\n" +
-				"\tcodios seal --token agent.token --root-key root.key.pub",
+				"\tcodios seal --token agent.token",
 			run: runSeal,
 		},
 		{
@@ -119,22 +126,23 @@ func init() {
 			args:    "request|sign|append [flags]",
 			summary: "request, sign and append third-party blocks",
 			doc: "Third-party blocks are signed by a key other than the token's: a holder sends\n" +
-				"a request, the third party signs a block for it, the holder appends it.\n\n" +
-				"\tcodios third-party request --token FILE --root-key KEY\n" +
+				"a request, the third party signs a block for it, the holder appends it.\n" +
+				"The holder needs no root key; --root-key, optional, verifies the token first.\n\n" +
+				"\tcodios third-party request --token FILE\n" +
 				"\tcodios third-party sign --key FILE --request FILE --block FILE.datalog\n" +
-				"\tcodios third-party append --token FILE --root-key KEY --block-response FILE\n\n" +
+				"\tcodios third-party append --token FILE --block-response FILE\n\n" +
 				"Run 'codios third-party <subcommand> --help' for the flags of each.",
 			run: runThirdParty,
 		},
 		{
 			name:    "inspect",
 			summary: "print a token's blocks and delegation path",
-			doc: "Inspect verifies the token's signatures against the root key, then prints\n" +
-				"every block in order with its Datalog, version, signer (the third party's\n" +
-				"key for a third-party block) and revocation id, whether the token is sealed,\n" +
-				"and its delegation path. Without --root-key the blocks cannot be shown: the\n" +
-				"token package decodes no Datalog before the signatures are checked. It exits\n" +
-				"1 if the signatures do not verify.\n\n" +
+			doc: "Inspect prints every block of the token in order with its Datalog, version,\n" +
+				"signer (the third party's key for a third-party block) and revocation id,\n" +
+				"whether the token is sealed, and its delegation path. With --root-key it\n" +
+				"first verifies the signatures against the root key, and exits 1 if they do\n" +
+				"not verify. Without, it checks no signature and says so: the blocks it shows\n" +
+				"are what the token claims, not what a service would accept.\n\n" +
 				"Example:\n\n" +
 				"\tcodios inspect --token agent.token --root-key root.key.pub",
 			run: runInspect,

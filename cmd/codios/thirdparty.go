@@ -16,9 +16,11 @@ func init() {
 			name:    "third-party request",
 			summary: "print the request a third party signs a block for",
 			doc: "Request prints the third-party block request of a token: what its holder\n" +
-				"sends a third party so that it signs a block for this token and no other.\n\n" +
+				"sends a third party so that it signs a block for this token and no other.\n" +
+				"It needs no root key; with --root-key the token is verified first, and one\n" +
+				"whose signatures do not verify against it is refused (exit 2).\n\n" +
 				"Example:\n\n" +
-				"\tcodios third-party request --token agent.token --root-key root.key.pub > req",
+				"\tcodios third-party request --token agent.token > req",
 			run: runThirdPartyRequest,
 		},
 		{
@@ -36,9 +38,11 @@ func init() {
 			name:    "third-party append",
 			summary: "append a block a third party signed",
 			doc: "Append appends to the token a block that a third party signed for it, and\n" +
-				"prints the new token.\n\n" +
+				"prints the new token. It needs no root key; with --root-key the token is\n" +
+				"verified first, and one whose signatures do not verify against it is\n" +
+				"refused (exit 2).\n\n" +
 				"Example:\n\n" +
-				"\tcodios third-party append --token agent.token --root-key root.key.pub --block-response resp",
+				"\tcodios third-party append --token agent.token --block-response resp",
 			run: runThirdPartyAppend,
 		},
 	}
@@ -65,14 +69,14 @@ func runThirdParty(args []string, stdout, stderr io.Writer) int {
 
 func runThirdPartyRequest(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("third-party request")
-	tok := tokenFlags(fs)
+	tok := holderFlags(fs)
 	out := outputFlags(fs, "request", "request")
 	return runBlockCommand(fs, out, args, stdout, stderr, func() ([]byte, error) {
-		t, err := tok.load()
+		u, err := tok.loadUnverified()
 		if err != nil {
 			return nil, err
 		}
-		req, err := t.ThirdPartyRequest()
+		req, err := u.ThirdPartyRequest()
 		if err != nil {
 			return nil, err
 		}
@@ -119,14 +123,14 @@ func runThirdPartySign(args []string, stdout, stderr io.Writer) int {
 
 func runThirdPartyAppend(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("third-party append")
-	tok := tokenFlags(fs)
+	tok := holderFlags(fs)
 	respFile := fs.String("block-response", "", "read the signed block from `FILE` (- for standard input)")
 	out := outputFlags(fs, "token", "token")
 	return runBlockCommand(fs, out, args, stdout, stderr, func() ([]byte, error) {
 		if *respFile == "" {
 			return nil, errMissing("--block-response")
 		}
-		t, err := tok.load()
+		u, err := tok.loadUnverified()
 		if err != nil {
 			return nil, err
 		}
@@ -138,9 +142,9 @@ func runThirdPartyAppend(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", *respFile, err)
 		}
-		if t, err = t.AppendThirdParty(b, nil); err != nil {
+		if u, err = u.AppendThirdParty(b, nil); err != nil {
 			return nil, err
 		}
-		return t.Serialize()
+		return u.Serialize()
 	})
 }
