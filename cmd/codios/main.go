@@ -20,7 +20,8 @@
 // # Exit status
 //
 // 0 on success or when authorize allows, 1 when authorize denies (or
-// inspect finds that the signatures do not verify), 2 on bad input or a
+// inspect finds that the signatures do not verify, or a policy test case
+// fails), 2 on bad input or a
 // usage error: an unknown command, flag or argument, a missing or
 // malformed file, key, token or Datalog, or a token that does not verify
 // against the --root-key given to attenuate, seal or third-party. Errors are one line on standard
@@ -161,6 +162,19 @@ func init() {
 				"\tcodios authorize --token agent.token --root-key root.key.pub --policy service.datalog \\\n" +
 				"\t\t--fact 'resource(\"/x\")' --fact 'operation(\"read\")'",
 			run: runAuthorize,
+		},
+		{
+			name:    "test",
+			args:    "[PATH ...]",
+			summary: "run policy test cases",
+			doc: "Test runs the policy test files (*_test.txt) found under each PATH, the\n" +
+				"current folder by default: each case mints and attenuates a token for real,\n" +
+				"authorizes it and compares the outcome with what the case expects. It prints\n" +
+				"one line per case, a diff under each failure, then \"N passed, M failed\", and\n" +
+				"exits 1 when a case fails.\n\n" +
+				"Example:\n\n" +
+				"\tcodios test policies/",
+			run: runTest,
 		},
 		{
 			name:    "version",
