@@ -23,6 +23,8 @@ type AuthorizerOptions struct {
 	Limits datalog.Limits
 	// Externs are the functions extern::name calls reach.
 	Externs map[string]datalog.ExternFunc
+	// Filename names the policy's source in ParseAuthorizer's errors.
+	Filename string
 }
 
 // NewAuthorizer returns an authorizer for a parsed policy. The program is
@@ -36,7 +38,12 @@ func NewAuthorizer(policy *datalog.Program, opts *AuthorizerOptions) *Authorizer
 
 // ParseAuthorizer parses a policy's source and returns its authorizer.
 func ParseAuthorizer(src string, params datalog.Params, opts *AuthorizerOptions) (*Authorizer, error) {
-	p, err := datalog.ParseAuthorizer(src, &datalog.ParseOptions{Params: params})
+	popts := &datalog.ParseOptions{Params: params}
+	if opts != nil {
+		popts.Filename = opts.Filename
+		popts.Limits = opts.Limits
+	}
+	p, err := datalog.ParseAuthorizer(src, popts)
 	if err != nil {
 		return nil, err
 	}

@@ -456,3 +456,11 @@ func TestUnverifiedAttenuation(t *testing.T) {
 		t.Errorf("forged proof: %v", err)
 	}
 }
+
+func TestParseAuthorizerNamesTheFile(t *testing.T) {
+	_, err := ParseAuthorizer("allow if ;", nil, &AuthorizerOptions{Filename: "service.datalog"})
+	var pe *datalog.ParseError
+	if !errors.As(err, &pe) || pe.Filename != "service.datalog" || !strings.HasPrefix(err.Error(), "service.datalog:1:10: ") {
+		t.Errorf("got %v", err)
+	}
+}
