@@ -83,6 +83,9 @@ func typedParam(typ, value string) (datalog.Param, error) {
 		if err != nil {
 			return nil, fmt.Errorf("not an RFC 3339 date: %w", err)
 		}
+		if t.Unix() < 0 {
+			return nil, fmt.Errorf("dates before 1970-01-01T00:00:00Z cannot be represented")
+		}
 		return datalog.DateOf(t), nil
 	case "bytes":
 		b, err := hex.DecodeString(strings.TrimPrefix(value, "hex:"))
