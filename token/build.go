@@ -100,16 +100,8 @@ func checkProgram(p *datalog.Program) error {
 }
 
 func (t *Token) push(rb rawBlock, prog *datalog.Program, version uint32, context string) {
-	blk := &Block{
-		Index: len(t.blocks), Program: prog, Version: version, Context: context,
-		RevocationID: bytes.Clone(rb.signature), NextKey: rb.nextKey, SignatureVersion: rb.sigVersion,
-	}
-	if rb.external != nil {
-		k := rb.external.key
-		blk.ExternalKey = &k
-	}
+	t.blocks = append(t.blocks, newBlock(len(t.blocks), rb, prog, version, context))
 	t.raw = append(t.raw, rb)
-	t.blocks = append(t.blocks, blk)
 }
 
 // clone copies the token's chain for a new block.

@@ -19,7 +19,6 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/codios/codios/datalog"
-	"github.com/codios/codios/internal/samples"
 	"github.com/codios/codios/token/internal/pb"
 	"github.com/codios/codios/token/internal/sig"
 )
@@ -90,18 +89,8 @@ func TestReferenceKeyPairs(t *testing.T) {
 // TestSamplesRootKey derives the samples' root public key from their root
 // private key.
 func TestSamplesRootKey(t *testing.T) {
-	f, _, err := samples.Load()
-	if errors.Is(err, samples.ErrNotFound) {
-		t.Skip(err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	f, _, root := loadSamples(t)
 	k, err := NewPrivateKey(Ed25519, mustHex(t, f.RootPrivateKey))
-	if err != nil {
-		t.Fatal(err)
-	}
-	root, err := NewPublicKey(Ed25519, mustHex(t, f.RootPublicKey))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,17 +103,7 @@ func TestSamplesRootKey(t *testing.T) {
 // signatures, Ed25519 and P-256, and that the proofs' secrets decode to
 // the last next keys.
 func TestVerifySampleSignatures(t *testing.T) {
-	f, dir, err := samples.Load()
-	if errors.Is(err, samples.ErrNotFound) {
-		t.Skip(err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	root, err := ParsePublicKey("ed25519/" + f.RootPublicKey)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, dir, root := loadSamples(t)
 	for _, name := range []string{"test001_basic.bc", "test020_sealed.bc", "test024_third_party.bc",
 		"test029_reject_if.bc", "test036_secp256r1.bc", "test037_secp256r1_third_party.bc"} {
 		t.Run(name, func(t *testing.T) {

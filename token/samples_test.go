@@ -13,17 +13,7 @@ import (
 // blocks back: each must read as the reference printed it. The five
 // samples whose signatures are broken on purpose must fail to verify.
 func TestSampleTokens(t *testing.T) {
-	f, dir, err := samples.Load()
-	if errors.Is(err, samples.ErrNotFound) {
-		t.Skip(err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	root, err := ParsePublicKey("ed25519/" + f.RootPublicKey)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f, dir, root := loadSamples(t)
 	broken := map[string]error{
 		"test002_different_root_key.bc":       ErrInvalidSignature,
 		"test003_invalid_signature_format.bc": ErrFormat,
@@ -75,4 +65,22 @@ func TestSampleTokens(t *testing.T) {
 			}
 		})
 	}
+}
+
+// loadSamples loads the samples and their root public key, or skips the
+// test when there are no samples.
+func loadSamples(t *testing.T) (*samples.File, string, PublicKey) {
+	t.Helper()
+	f, dir, err := samples.Load()
+	if errors.Is(err, samples.ErrNotFound) {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := ParsePublicKey("ed25519/" + f.RootPublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, dir, root
 }

@@ -202,11 +202,13 @@ func keyToProto(k PublicKey) *pb.PublicKey {
 func sigKey(k PublicKey) sig.Key { return sig.Key{Algorithm: uint32(k.Algorithm()), Bytes: k.wire} }
 
 // RootKeyID returns the root key id the token names, if any.
-func (u *Unverified) RootKeyID() (uint32, bool) {
-	if u.rootKeyID == nil {
+func (u *Unverified) RootKeyID() (uint32, bool) { return rootKeyID(u.rootKeyID) }
+
+func rootKeyID(id *uint32) (uint32, bool) {
+	if id == nil {
 		return 0, false
 	}
-	return *u.rootKeyID, true
+	return *id, true
 }
 
 // Verify checks every signature of the chain, from the root key that keys
@@ -251,11 +253,19 @@ func (u *Unverified) verifySignatures(root PublicKey) (*PrivateKey, error) {
 	if u.finalSig != nil {
 		return nil, nil
 	}
-	next, err := NewPrivateKey(signer.Algorithm(), u.nextSecret)
+	return u.proofKey()
+}
+
+// proofKey decodes the proof of an open token, the private key of its last
+// link, and checks that it is the key the last block names: without it,
+// whoever dropped the last blocks of a chain could pass the rest off.
+func (u *Unverified) proofKey() (*PrivateKey, error) {
+	last := u.blocks[len(u.blocks)-1].nextKey
+	next, err := NewPrivateKey(last.Algorithm(), u.nextSecret)
 	if err != nil {
 		return nil, fmt.Errorf("%w: proof: %w", ErrFormat, err)
 	}
-	if !next.Public().Equal(signer) {
+	if !next.Public().Equal(last) {
 		return nil, fmt.Errorf("%w: the proof's key is not the last block's next key", ErrInvalidSignature)
 	}
 	return next, nil
@@ -376,15 +386,20 @@ func decodeBlock(i int, rb rawBlock, syms *format.Symbols, keys *format.Keys, l 
 	if err != nil {
 		return nil, err
 	}
+	return newBlock(i, rb, prog, msg.GetVersion(), msg.GetContext()), nil
+}
+
+// newBlock describes block i of a chain, signed as rb, holding prog.
+func newBlock(i int, rb rawBlock, prog *datalog.Program, version uint32, context string) *Block {
 	blk := &Block{
-		Index: i, Program: prog, Version: msg.GetVersion(), Context: msg.GetContext(),
+		Index: i, Program: prog, Version: version, Context: context,
 		RevocationID: bytes.Clone(rb.signature), NextKey: rb.nextKey, SignatureVersion: rb.sigVersion,
 	}
 	if rb.external != nil {
 		k := rb.external.key
 		blk.ExternalKey = &k
 	}
-	return blk, nil
+	return blk
 }
 
 // Blocks returns the token's blocks in order, the authority block first.
@@ -393,12 +408,7 @@ func decodeBlock(i int, rb rawBlock, syms *format.Symbols, keys *format.Keys, l 
 func (t *Token) Blocks() []*Block { return t.blocks }
 
 // RootKeyID returns the root key id the token names, if any.
-func (t *Token) RootKeyID() (uint32, bool) {
-	if t.rootKeyID == nil {
-		return 0, false
-	}
-	return *t.rootKeyID, true
-}
+func (t *Token) RootKeyID() (uint32, bool) { return rootKeyID(t.rootKeyID) }
 
 // Sealed reports whether the token is sealed: it can no longer be
 // attenuated.

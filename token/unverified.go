@@ -1,8 +1,6 @@
 package token
 
 import (
-	"fmt"
-
 	"github.com/codios/codios/datalog"
 )
 
@@ -18,13 +16,9 @@ import (
 func (u *Unverified) open() (*Token, error) {
 	var next *PrivateKey
 	if u.nextSecret != nil {
-		last := u.blocks[len(u.blocks)-1].nextKey
-		k, err := NewPrivateKey(last.Algorithm(), u.nextSecret)
+		k, err := u.proofKey()
 		if err != nil {
-			return nil, fmt.Errorf("%w: proof: %w", ErrFormat, err)
-		}
-		if !k.Public().Equal(last) {
-			return nil, fmt.Errorf("%w: the proof's key is not the last block's next key", ErrInvalidSignature)
+			return nil, err
 		}
 		next = k
 	}
