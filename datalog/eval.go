@@ -38,9 +38,8 @@ type relation struct {
 	keyBuf         []byte
 }
 
-func (r *relation) len() int            { return len(r.origins) }
-func (r *relation) row(i int) []val     { return r.terms[i*r.arity : (i+1)*r.arity] }
-func (r *relation) origin(i int) origin { return r.origins[i] }
+func (r *relation) len() int        { return len(r.origins) }
+func (r *relation) row(i int) []val { return r.terms[i*r.arity : (i+1)*r.arity] }
 
 // rows returns the rows of [lo, hi) whose column col holds v.
 func (r *relation) rows(col int, v val, lo, hi int) []int32 {

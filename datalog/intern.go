@@ -186,14 +186,3 @@ func (in *interner) term(v val) Term {
 	}
 	return nil
 }
-
-// size is a value's cost against Limits.MaxValueBytes.
-func (in *interner) size(v val) int {
-	switch v.k {
-	case KindString, KindBytes:
-		return len(in.strs[v.n])
-	case KindSet, KindArray, KindMap:
-		return 8 * len(in.elems(v))
-	}
-	return 8
-}
