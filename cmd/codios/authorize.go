@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/codios/codios/datalog"
+	"github.com/codios/codios/internal/explain"
 	"github.com/codios/codios/token"
 )
 
@@ -107,7 +108,7 @@ func runAuthorize(args []string, stdout, stderr io.Writer) int {
 	return code
 }
 
-func newVerdict(d *token.Decision, explain bool) *verdict {
+func newVerdict(d *token.Decision, explained bool) *verdict {
 	v := &verdict{Allowed: d.Allowed, FailedChecks: []failedCheck{}}
 	if d.Policy != nil {
 		kind := "deny"
@@ -117,7 +118,7 @@ func newVerdict(d *token.Decision, explain bool) *verdict {
 		v.Policy = &policyResult{Index: d.Policy.Index, Kind: kind, Source: d.Policy.Policy.String()}
 	}
 	var world []datalog.FactGroup
-	if explain {
+	if explained {
 		world = d.Facts()
 		for _, g := range world {
 			fg := factGroup{Origin: []string{}, Facts: []string{}}
@@ -132,55 +133,12 @@ func newVerdict(d *token.Decision, explain bool) *verdict {
 	}
 	for _, fc := range d.FailedChecks {
 		c := failedCheck{Block: fc.Block.String(), Index: fc.Index, Source: fc.Check.String()}
-		if explain {
-			c.Missing = missing(fc.Check, world)
+		if explained {
+			c.Missing = explain.Missing(fc.Check, world)
 		}
 		v.FailedChecks = append(v.FailedChecks, c)
 	}
 	return v
-}
-
-// missing lists the predicates of the check's queries that no fact of the
-// world matches: same name, same arity, equal values where the predicate
-// has values rather than variables. The world's scopes are not applied, so
-// a fact another block cannot see still counts as present.
-func missing(c datalog.Check, world []datalog.FactGroup) []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, q := range c.Queries {
-		for _, p := range q.Predicates {
-			s := p.String()
-			if seen[s] || anyMatch(p, world) {
-				continue
-			}
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-func anyMatch(p datalog.Predicate, world []datalog.FactGroup) bool {
-	for _, g := range world {
-		for _, f := range g.Facts {
-			if matches(p, f) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func matches(p datalog.Predicate, f datalog.Fact) bool {
-	if p.Name != f.Name || len(p.Terms) != len(f.Terms) {
-		return false
-	}
-	for i, t := range p.Terms {
-		if t.Kind() != datalog.KindVariable && !datalog.Equal(t, f.Terms[i]) {
-			return false
-		}
-	}
-	return true
 }
 
 func (v *verdict) print(w io.Writer) {
