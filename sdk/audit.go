@@ -1,0 +1,171 @@
+package sdk
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+)
+
+// Outcomes of a call, as an AuditRecord names them.
+const (
+	OutcomeAllow      = "allow"       // authorized; the handler ran
+	OutcomeDeny       = "deny"        // the policy or a block's check denied it (403)
+	OutcomeInvalid    = "invalid"     // no token, or one that does not verify (401)
+	OutcomeRevoked    = "revoked"     // a block of the token is revoked (403)
+	OutcomeOverBudget = "over_budget" // a budget of the chain is spent (429)
+	OutcomeBadRequest = "bad_request" // a request the service cannot map (400)
+	OutcomeError      = "error"       // evaluation failed or a limit was hit (403), or the revocation list is stale (503)
+)
+
+// AuditRecord is the record of one decision. Its JSON form is one line
+// of the audit log.
+type AuditRecord struct {
+	Time      time.Time `json:"time"`
+	RequestID string    `json:"request_id"`
+	Service   string    `json:"service"`
+	Method    string    `json:"method"`
+	Path      string    `json:"path"`
+	// Outcome is one of the Outcome constants.
+	Outcome string `json:"outcome"`
+	// Reason says why a call was not allowed, for people: the error, or
+	// the revoked block.
+	Reason string `json:"reason,omitempty"`
+	// Policy is the matched policy's source, if one matched.
+	Policy string `json:"policy,omitempty"`
+	// FailedChecks are the checks that failed, with their blocks.
+	FailedChecks []AuditCheck `json:"failed_checks,omitempty"`
+	// LatencyMicros is the time the middleware took to decide.
+	LatencyMicros float64 `json:"latency_us"`
+	// RootKeyID is the root key id the token names, if any.
+	RootKeyID *uint32 `json:"root_key_id,omitempty"`
+	// Chain is the token's delegation chain, authority block first: empty
+	// when the token did not verify.
+	Chain []Hop `json:"chain,omitempty"`
+}
+
+// AuditCheck is a failed check in an audit record.
+type AuditCheck struct {
+	// Block is the block the check belongs to; -1 for the service's
+	// own checks.
+	Block int `json:"block"`
+	// Index is the check's place among its block's checks.
+	Index int `json:"index"`
+	// Agent is the agent that wrote the block: the one that delegated
+	// the token, for a delegation block.
+	Agent string `json:"agent,omitempty"`
+	// Source is the check's Datalog.
+	Source string `json:"source"`
+}
+
+// AuditSink receives every decision's record. An error fails the call
+// closed (503): a decision that leaves no record is not made.
+type AuditSink interface {
+	Audit(ctx context.Context, rec *AuditRecord) error
+}
+
+// AuditFunc is a function as an AuditSink.
+type AuditFunc func(ctx context.Context, rec *AuditRecord) error
+
+// Audit calls f.
+func (f AuditFunc) Audit(ctx context.Context, rec *AuditRecord) error { return f(ctx, rec) }
+
+// DiscardAudit drops every record: for tests and benchmarks only.
+var DiscardAudit AuditSink = AuditFunc(func(context.Context, *AuditRecord) error { return nil })
+
+// SlogAudit writes records through a slog.Handler, as the message
+// "authorization" with the record's fields as attributes. With a
+// slog.JSONHandler each record is a line that ReadAudit reads back.
+type SlogAudit struct {
+	Handler slog.Handler
+}
+
+// Audit implements AuditSink.
+func (s SlogAudit) Audit(ctx context.Context, rec *AuditRecord) error {
+	r := slog.NewRecord(rec.Time, slog.LevelInfo, "authorization", 0)
+	r.AddAttrs(
+		slog.String("request_id", rec.RequestID),
+		slog.String("service", rec.Service),
+		slog.String("method", rec.Method),
+		slog.String("path", rec.Path),
+		slog.String("outcome", rec.Outcome),
+		slog.Float64("latency_us", rec.LatencyMicros),
+	)
+	if rec.Reason != "" {
+		r.AddAttrs(slog.String("reason", rec.Reason))
+	}
+	if rec.Policy != "" {
+		r.AddAttrs(slog.String("policy", rec.Policy))
+	}
+	if len(rec.FailedChecks) > 0 {
+		r.AddAttrs(slog.Any("failed_checks", rec.FailedChecks))
+	}
+	if rec.RootKeyID != nil {
+		r.AddAttrs(slog.Uint64("root_key_id", uint64(*rec.RootKeyID)))
+	}
+	if len(rec.Chain) > 0 {
+		r.AddAttrs(slog.Any("chain", rec.Chain))
+	}
+	return s.Handler.Handle(ctx, r)
+}
+
+// AuditFile is an audit log in a file: one JSON line a record, appended.
+type AuditFile struct {
+	SlogAudit
+	file *os.File
+}
+
+// OpenAuditFile opens path for appending (creating it with mode 0600)
+// and writes records to it as JSON lines.
+func OpenAuditFile(path string) (*AuditFile, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("sdk: audit log: %w", err)
+	}
+	a := &AuditFile{file: f}
+	a.Handler = slog.NewJSONHandler(f, nil)
+	return a, nil
+}
+
+// Close closes the file.
+func (a *AuditFile) Close() error { return a.file.Close() }
+
+// maxAuditLine bounds one line of an audit log when it is read back.
+const maxAuditLine = 1 << 20
+
+// ReadAudit reads an audit log of JSON lines, as SlogAudit with a
+// slog.JSONHandler writes it, and calls fn with each record in order.
+// Lines that are not authorization records are skipped; a malformed
+// record is an error naming its line.
+func ReadAudit(r io.Reader, fn func(*AuditRecord) error) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), maxAuditLine)
+	line := 0
+	for sc.Scan() {
+		line++
+		if len(sc.Bytes()) == 0 {
+			continue
+		}
+		var rec struct {
+			Msg string `json:"msg"`
+			AuditRecord
+		}
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			return fmt.Errorf("sdk: audit log line %d: %w", line, err)
+		}
+		if rec.Msg != "authorization" {
+			continue
+		}
+		if err := fn(&rec.AuditRecord); err != nil {
+			return err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("sdk: audit log line %d: %w", line+1, err)
+	}
+	return nil
+}

@@ -1,0 +1,77 @@
+// Package sdk puts Codios tokens to work between agents and services over
+// HTTP: a middleware that authorizes every call a service receives, and
+// an agent client that delegates narrower tokens offline and sends them.
+//
+// # Services
+//
+// [NewMiddleware] takes a [Config]: the service's name, its root keys (a
+// token.KeySet lets keys rotate), and its policy, parsed once. For each
+// request [Middleware.Wrap] takes the token from Authorization: Bearer,
+// verifies it (through a token.Cache, so a repeated token costs only its
+// Datalog), refuses it if a block is revoked, gives the policy the
+// request's facts and authorizes:
+//
+//	time(now - leeway)  method("GET")  path("/reports/q3/a.txt")
+//	host("...")  service("reports")  delegation_depth(2)
+//	operation("read")  resource("/reports/q3/a.txt")   (from Config.Map)
+//
+// then counts the call against every budget of the chain. Answers: 401
+// with WWW-Authenticate: Bearer error="invalid_token" for a missing or
+// invalid token, 403 for a denial (reason "denied") or a revoked block
+// (reason "revoked"), 429 with Retry-After for a spent budget, 400 for a
+// path that is not clean or a request the mapper refuses, 503 when the
+// revocation list is too old or the audit record cannot be written. The
+// body is a small JSON object; the failed checks are in it only with
+// Config.ExposeFailedChecks, since they tell a caller what the policy
+// wants. The handler finds the decision with [FromContext] and can query
+// the token's world.
+//
+// # Agents
+//
+// An [Agent] is one agent instance: a name, an Ed25519 key pair made when
+// it starts, and the token it holds. [Issue] mints an agent's token (the
+// issuer's side). [Agent.Delegate] hands another agent a narrower token:
+// it appends a block that names the receiver and its key, a shorter
+// expiry, an optional budget and the restricting checks, signed as a
+// third-party block with the delegating agent's own key. So every hop is
+// signed by the agent that narrowed the token, and the previous block
+// says whose key that is: the chain reads as who delegated to whom.
+// [Agent.Transport] sends the token with every call, and can narrow it
+// per call to that method and path for a few seconds.
+//
+// The delegation vocabulary, read from each block's own facts:
+//
+//	agent("research");                   the agent the block hands the token to
+//	agent_key("ed25519/...");            that agent's public key
+//	budget(5, "1m");                     at most 5 calls a minute
+//
+// These facts name and count; they grant nothing. Facts of an attenuation
+// block are trusted by no other block, so a block cannot widen the token
+// by declaring them.
+//
+// # Audit
+//
+// Every decision writes one [AuditRecord] to an [AuditSink]: by default a
+// file of JSON lines through log/slog ([OpenAuditFile]), or any
+// slog.Handler ([SlogAudit]). It holds the outcome, the matched policy,
+// the failed checks with the agent whose block failed, the latency, and
+// the delegation chain: each block's index, revocation id, signer and the
+// agent it names. [ReadAudit] reads a log back; "codios audit" prints it
+// as delegation trees.
+//
+// # Revocation
+//
+// [Revocations] says whether a block's revocation id is revoked;
+// [RevocationFile] is a file of hex ids, reloaded when it changes, that
+// fails closed once older than its maximum age. Revoking a delegation
+// block cuts off that agent and everyone downstream, while the tokens
+// before it keep working.
+//
+// # Budgets
+//
+// A block may declare budget(calls, "period"). Its count is keyed by the
+// block's revocation id, so it is shared by every token derived from the
+// block: a child can add a tighter budget, never escape its parent's.
+// [MemoryBudgets] counts in a sliding window in memory; a store shared
+// between instances implements [BudgetStore].
+package sdk

@@ -1,0 +1,502 @@
+package sdk
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/codios/codios/datalog"
+	"github.com/codios/codios/token"
+)
+
+// Defaults and bounds of a Middleware.
+const (
+	// DefaultCacheSize is the verified-token cache's size when Config
+	// gives none.
+	DefaultCacheSize = 4096
+	// DefaultAuditPath is the audit log's file when Config gives no sink.
+	DefaultAuditPath = "codios-audit.log"
+	// MaxLeeway bounds the clock-skew leeway: more would keep expired
+	// tokens alive.
+	MaxLeeway = 5 * time.Minute
+	// maxRequestID bounds a request id taken from X-Request-Id.
+	maxRequestID = 64
+)
+
+// Action is what a request asks to do, in the policy's terms: the facts
+// operation(Operation) and resource(Resource), and any more the service
+// adds.
+type Action struct {
+	Operation string
+	Resource  string
+	Facts     []datalog.Fact
+}
+
+// MapMethod is the default request mapper: GET and HEAD read, POST, PUT
+// and PATCH write, DELETE deletes; the resource is the request path.
+// Other methods are refused.
+func MapMethod(r *http.Request) (Action, error) {
+	var op string
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		op = "read"
+	case http.MethodPost, http.MethodPut, http.MethodPatch:
+		op = "write"
+	case http.MethodDelete:
+		op = "delete"
+	default:
+		return Action{}, fmt.Errorf("sdk: method %q has no operation", r.Method)
+	}
+	return Action{Operation: op, Resource: r.URL.Path}, nil
+}
+
+// Config is a service's authorization set-up. Service, RootKeys and one
+// of Policy, PolicyFile or Authorizer are required.
+type Config struct {
+	// Service is the service's name: the fact service(Service), and the
+	// audit records' service.
+	Service string
+	// RootKeys verify tokens: a token.PublicKey, or a token.KeySet whose
+	// ids let keys rotate with an overlap.
+	RootKeys token.RootKeys
+
+	// Policy is the service's policy in Datalog source, or PolicyFile
+	// names a .datalog file; PolicyParams binds either's parameters.
+	// Authorizer is a policy parsed already. Exactly one is given.
+	Policy       string
+	PolicyFile   string
+	PolicyParams datalog.Params
+	Authorizer   *token.Authorizer
+
+	// Map turns a request into an Action; nil means MapMethod. An error
+	// answers 400.
+	Map func(*http.Request) (Action, error)
+
+	// Cache remembers verified tokens; nil means a new cache of
+	// DefaultCacheSize.
+	Cache *token.Cache
+	// Limits bounds the tokens accepted; nil means token.DefaultLimits.
+	Limits *token.Limits
+
+	// Audit receives a record of every decision. Nil means a file,
+	// AuditPath, or DefaultAuditPath when that is empty too; Close closes
+	// it.
+	Audit     AuditSink
+	AuditPath string
+
+	// Revocations, if set, refuses tokens with a revoked block.
+	Revocations Revocations
+	// Budgets counts calls under the budgets tokens declare; nil means a
+	// new MemoryBudgets.
+	Budgets BudgetStore
+
+	// Leeway is subtracted from the request time given to the policy, so
+	// that an expiry check tolerates a clock ahead of the issuer's by up
+	// to Leeway. At most MaxLeeway.
+	Leeway time.Duration
+	// ExposeFailedChecks puts the failed checks in a denial's body. They
+	// tell a caller what the policy wants, so it is off by default; they
+	// are always in the audit record.
+	ExposeFailedChecks bool
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Middleware authorizes every request to a service before its handler
+// runs. It is safe for concurrent use.
+type Middleware struct {
+	cfg    Config
+	policy *token.Authorizer
+	closer func() error
+}
+
+// NewMiddleware checks the configuration and parses the policy, once.
+func NewMiddleware(cfg Config) (*Middleware, error) {
+	if err := checkName(cfg.Service); err != nil {
+		return nil, fmt.Errorf("sdk: service: %w", err)
+	}
+	if cfg.RootKeys == nil {
+		return nil, errors.New("sdk: no root keys")
+	}
+	if cfg.Leeway < 0 || cfg.Leeway > MaxLeeway {
+		return nil, fmt.Errorf("sdk: leeway %v not within 0 to %v", cfg.Leeway, MaxLeeway)
+	}
+	m := &Middleware{cfg: cfg}
+	var err error
+	if m.policy, err = loadPolicy(&cfg); err != nil {
+		return nil, err
+	}
+	if m.cfg.Map == nil {
+		m.cfg.Map = MapMethod
+	}
+	if m.cfg.Cache == nil {
+		m.cfg.Cache = token.NewCache(DefaultCacheSize)
+	}
+	if m.cfg.Budgets == nil {
+		m.cfg.Budgets = NewMemoryBudgets()
+	}
+	if m.cfg.Now == nil {
+		m.cfg.Now = time.Now
+	}
+	if m.cfg.Audit == nil {
+		p := cfg.AuditPath
+		if p == "" {
+			p = DefaultAuditPath
+		}
+		f, err := OpenAuditFile(p)
+		if err != nil {
+			return nil, err
+		}
+		m.cfg.Audit, m.closer = f, f.Close
+	}
+	return m, nil
+}
+
+func loadPolicy(cfg *Config) (*token.Authorizer, error) {
+	given := 0
+	for _, ok := range []bool{cfg.Policy != "", cfg.PolicyFile != "", cfg.Authorizer != nil} {
+		if ok {
+			given++
+		}
+	}
+	if given != 1 {
+		return nil, errors.New("sdk: give exactly one of Policy, PolicyFile and Authorizer")
+	}
+	switch {
+	case cfg.Authorizer != nil:
+		return cfg.Authorizer, nil
+	case cfg.PolicyFile != "":
+		src, err := os.ReadFile(cfg.PolicyFile)
+		if err != nil {
+			return nil, fmt.Errorf("sdk: policy: %w", err)
+		}
+		return token.ParseAuthorizer(string(src), cfg.PolicyParams, &token.AuthorizerOptions{Filename: cfg.PolicyFile})
+	default:
+		return token.ParseAuthorizer(cfg.Policy, cfg.PolicyParams, nil)
+	}
+}
+
+// Close releases the audit file the middleware opened, if it opened one.
+func (m *Middleware) Close() error {
+	if m.closer == nil {
+		return nil
+	}
+	return m.closer()
+}
+
+// Authorization is what the middleware decided for a request, in the
+// request's context for the handler: FromContext.
+type Authorization struct {
+	RequestID string
+	Token     *token.Token
+	Decision  *token.Decision
+	// Chain is the token's delegation chain, authority block first.
+	Chain []Hop
+}
+
+type contextKey struct{}
+
+// FromContext returns the authorization of the request whose context
+// this is: nil outside a handler the middleware wraps.
+func FromContext(ctx context.Context) *Authorization {
+	a, _ := ctx.Value(contextKey{}).(*Authorization)
+	return a
+}
+
+// Agent is the agent that presented the token: the last agent the chain
+// names, or "" when no block names one.
+func (a *Authorization) Agent() string {
+	for i := len(a.Chain) - 1; i >= 0; i-- {
+		if a.Chain[i].Agent != "" {
+			return a.Chain[i].Agent
+		}
+	}
+	return ""
+}
+
+// Query evaluates a rule in the world the decision was made in: what else
+// may this token do? The rule is Datalog source with parameters.
+func (a *Authorization) Query(ctx context.Context, rule string, params datalog.Params) ([]datalog.Fact, error) {
+	r, err := datalog.ParseRule(rule, &datalog.ParseOptions{Params: params})
+	if err != nil {
+		return nil, err
+	}
+	return a.Decision.Query(ctx, r)
+}
+
+// Wrap returns next behind the middleware.
+func (m *Middleware) Wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth, ok := m.authorize(w, r)
+		if ok {
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), contextKey{}, auth)))
+		}
+	})
+}
+
+// call is one request on its way through the middleware.
+type call struct {
+	start time.Time
+	rec   AuditRecord
+	tok   *token.Token
+	chain *chain
+}
+
+// authorize decides a request. When it refuses the request it has
+// answered it; when it allows, the caller runs the handler.
+func (m *Middleware) authorize(w http.ResponseWriter, r *http.Request) (*Authorization, bool) {
+	c := &call{start: m.cfg.Now()}
+	c.rec = AuditRecord{
+		Time:      c.start,
+		RequestID: requestID(r),
+		Service:   m.cfg.Service,
+		Method:    r.Method,
+		Path:      r.URL.Path,
+	}
+	w.Header().Set("X-Request-Id", c.rec.RequestID)
+
+	data, err := bearer(r, m.cfg.Limits)
+	if err == nil {
+		c.tok, err = m.cfg.Cache.Parse(data, m.cfg.RootKeys, m.cfg.Limits)
+	}
+	if err != nil {
+		m.refuse(w, r, c, http.StatusUnauthorized, OutcomeInvalid, invalidReason(err))
+		return nil, false
+	}
+	if id, ok := c.tok.RootKeyID(); ok {
+		c.rec.RootKeyID = &id
+	}
+	if c.chain, err = readChain(c.tok); err != nil {
+		m.refuse(w, r, c, http.StatusUnauthorized, OutcomeInvalid, err.Error())
+		return nil, false
+	}
+	c.rec.Chain = c.chain.hops
+
+	if m.cfg.Revocations != nil {
+		for i, id := range c.tok.RevocationIDs() {
+			revoked, err := m.cfg.Revocations.Revoked(id)
+			if err != nil {
+				m.refuse(w, r, c, http.StatusServiceUnavailable, OutcomeError, err.Error())
+				return nil, false
+			}
+			if revoked {
+				m.refuse(w, r, c, http.StatusForbidden, OutcomeRevoked, fmt.Sprintf("block %d is revoked", i))
+				return nil, false
+			}
+		}
+	}
+
+	act, err := m.cfg.Map(r)
+	if err == nil && !isClean(r.URL.Path) {
+		err = fmt.Errorf("%w: %q", ErrBadPath, r.URL.Path)
+	}
+	if err != nil {
+		m.refuse(w, r, c, http.StatusBadRequest, OutcomeBadRequest, err.Error())
+		return nil, false
+	}
+	req := &token.Request{Time: c.start.Add(-m.cfg.Leeway), Facts: m.requestFacts(r, act, len(c.chain.hops)-1)}
+	d, err := m.policy.Authorize(r.Context(), c.tok, req)
+	if err != nil {
+		m.refuse(w, r, c, http.StatusForbidden, OutcomeError, err.Error())
+		return nil, false
+	}
+	if d.Policy != nil {
+		c.rec.Policy = d.Policy.Policy.String()
+	}
+	if !d.Allowed {
+		c.rec.FailedChecks = auditChecks(d.FailedChecks, c.chain.hops)
+		m.refuse(w, r, c, http.StatusForbidden, OutcomeDeny, "denied")
+		return nil, false
+	}
+
+	if len(c.chain.budgets) > 0 {
+		keys := make([]BudgetKey, len(c.chain.budgets))
+		for i, b := range c.chain.budgets {
+			keys[i] = BudgetKey{Key: b.key, Budget: b.Budget}
+		}
+		ok, wait, err := m.cfg.Budgets.Take(c.start, keys)
+		if err != nil {
+			m.refuse(w, r, c, http.StatusServiceUnavailable, OutcomeError, err.Error())
+			return nil, false
+		}
+		if !ok {
+			secs := int64((wait + time.Second - 1) / time.Second)
+			w.Header().Set("Retry-After", strconv.FormatInt(max(secs, 1), 10))
+			m.refuse(w, r, c, http.StatusTooManyRequests, OutcomeOverBudget, "call budget spent")
+			return nil, false
+		}
+	}
+
+	c.rec.Outcome = OutcomeAllow
+	c.rec.LatencyMicros = m.micros(c.start)
+	if err := m.cfg.Audit.Audit(r.Context(), &c.rec); err != nil {
+		writeError(w, http.StatusServiceUnavailable, errorBody{Error: "unavailable", Reason: "audit", RequestID: c.rec.RequestID})
+		return nil, false
+	}
+	return &Authorization{RequestID: c.rec.RequestID, Token: c.tok, Decision: d, Chain: c.chain.hops}, true
+}
+
+// requestFacts are the facts of a request, for the policy and the
+// token's checks.
+func (m *Middleware) requestFacts(r *http.Request, act Action, depth int) []datalog.Fact {
+	facts := make([]datalog.Fact, 0, 7+len(act.Facts))
+	facts = append(facts,
+		newFact("method", datalog.String(r.Method)),
+		newFact("path", datalog.String(r.URL.Path)),
+		newFact("host", datalog.String(r.Host)),
+		newFact("service", datalog.String(m.cfg.Service)),
+		newFact("delegation_depth", datalog.Integer(depth)),
+	)
+	if act.Operation != "" {
+		facts = append(facts, newFact("operation", datalog.String(act.Operation)))
+	}
+	if act.Resource != "" {
+		facts = append(facts, newFact("resource", datalog.String(act.Resource)))
+	}
+	return append(facts, act.Facts...)
+}
+
+// errorBody is the JSON body of a refusal.
+type errorBody struct {
+	Error        string       `json:"error"`
+	Reason       string       `json:"reason"`
+	RequestID    string       `json:"request_id"`
+	FailedChecks []AuditCheck `json:"failed_checks,omitempty"`
+}
+
+// refuse answers a refused request and records it.
+func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, c *call, status int, outcome, reason string) {
+	c.rec.Outcome = outcome
+	c.rec.Reason = reason
+	c.rec.LatencyMicros = m.micros(c.start)
+	body := errorBody{Error: strings.ToLower(strings.ReplaceAll(http.StatusText(status), " ", "_")), RequestID: c.rec.RequestID}
+	switch outcome {
+	case OutcomeInvalid:
+		body.Reason = "invalid_token"
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+	case OutcomeDeny:
+		body.Reason = "denied"
+		if m.cfg.ExposeFailedChecks {
+			body.FailedChecks = c.rec.FailedChecks
+		}
+	case OutcomeRevoked:
+		body.Reason = "revoked"
+	case OutcomeOverBudget:
+		body.Reason = "budget"
+	case OutcomeBadRequest:
+		body.Reason = "bad_request"
+	default:
+		body.Reason = "error"
+	}
+	if err := m.cfg.Audit.Audit(r.Context(), &c.rec); err != nil {
+		status, body.Error, body.Reason = http.StatusServiceUnavailable, "unavailable", "audit"
+	}
+	writeError(w, status, body)
+}
+
+func writeError(w http.ResponseWriter, status int, body errorBody) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(body) // the client may be gone; nothing to do
+}
+
+func (m *Middleware) micros(start time.Time) float64 {
+	return float64(m.cfg.Now().Sub(start).Nanoseconds()) / 1e3
+}
+
+// bearer returns the token of the request's Authorization header.
+func bearer(r *http.Request, limits *token.Limits) ([]byte, error) {
+	values := r.Header.Values("Authorization")
+	if len(values) == 0 {
+		return nil, ErrNoToken
+	}
+	if len(values) > 1 {
+		return nil, fmt.Errorf("%w: %d Authorization headers", ErrMalformedHeader, len(values))
+	}
+	scheme, text, ok := strings.Cut(values[0], " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return nil, fmt.Errorf("%w: not a bearer token", ErrMalformedHeader)
+	}
+	text = strings.TrimSpace(text)
+	if text == "" || strings.ContainsAny(text, " \t") {
+		return nil, fmt.Errorf("%w: not a single token", ErrMalformedHeader)
+	}
+	return token.DecodeText(text, limits)
+}
+
+// invalidReason says why a token was refused, in words that name the
+// failure without echoing the token.
+func invalidReason(err error) string {
+	switch {
+	case errors.Is(err, ErrNoToken):
+		return "no bearer token"
+	case errors.Is(err, ErrMalformedHeader):
+		return err.Error()
+	case errors.Is(err, token.ErrUnknownRootKey):
+		return "unknown root key"
+	case errors.Is(err, token.ErrInvalidSignature):
+		return "signature does not verify"
+	case errors.Is(err, token.ErrLimit):
+		return "token over limits: " + err.Error()
+	default:
+		return "malformed token: " + err.Error()
+	}
+}
+
+// auditChecks names each failed check's block and the agent that wrote
+// it: the issuer for the authority block, for a delegation block the
+// agent whose key signed it, or else the agent that held the token.
+func auditChecks(failed []datalog.FailedCheck, hops []Hop) []AuditCheck {
+	out := make([]AuditCheck, len(failed))
+	for i, f := range failed {
+		ac := AuditCheck{Block: int(f.Block), Index: f.Index, Source: f.Check.String()}
+		switch b := int(f.Block); {
+		case f.Block == datalog.AuthorizerBlock:
+			ac.Block = -1
+		case b == 0:
+			ac.Agent = "issuer"
+		case b < len(hops):
+			ac.Agent = hops[b].SignedBy
+			if ac.Agent == "" {
+				ac.Agent = hops[b-1].Agent
+			}
+		}
+		out[i] = ac
+	}
+	return out
+}
+
+// requestID is the request's X-Request-Id when it is short and plain, or
+// a new random one.
+func requestID(r *http.Request) string {
+	if id := r.Header.Get("X-Request-Id"); id != "" && len(id) <= maxRequestID && checkName(id) == nil {
+		return id
+	}
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return hex.EncodeToString(b[:])
+}
+
+// isClean reports whether p is a clean absolute path: no "..", ".", or
+// "//" elements, so that a prefix check on it means what it says. A
+// trailing slash is allowed.
+func isClean(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	trimmed := p
+	if len(p) > 1 && strings.HasSuffix(p, "/") {
+		trimmed = p[:len(p)-1]
+	}
+	return path.Clean(trimmed) == trimmed
+}
