@@ -15,6 +15,7 @@ func BenchmarkEd25519Verify(b *testing.B) {
 	msg := make([]byte, 200)
 	sig := ed25519.Sign(priv, msg)
 	b.ReportAllocs()
+	defer cpuMetric(b)()
 	for b.Loop() {
 		if !ed25519.Verify(pub, msg, sig) {
 			b.Fatal("invalid")
@@ -40,6 +41,7 @@ func BenchmarkStandardRequest(b *testing.B) {
 	ctx := context.Background()
 	pub := root.Public()
 	b.ReportAllocs()
+	defer cpuMetric(b)()
 	for b.Loop() {
 		tok, err := Parse(data, pub, nil)
 		if err != nil {
@@ -61,6 +63,7 @@ func BenchmarkStandardAuthorize(b *testing.B) {
 	req := &Request{Time: requestTime}
 	ctx := context.Background()
 	b.ReportAllocs()
+	defer cpuMetric(b)()
 	for b.Loop() {
 		d, err := a.Authorize(ctx, tok, req)
 		if err != nil || !d.Allowed {
@@ -80,6 +83,7 @@ func BenchmarkStandardRequestCached(b *testing.B) {
 	pub := root.Public()
 	c := NewCache(1024)
 	b.ReportAllocs()
+	defer cpuMetric(b)()
 	for b.Loop() {
 		tok, err := c.Parse(data, pub, nil)
 		if err != nil {
@@ -97,6 +101,7 @@ func BenchmarkAttenuate(b *testing.B) {
 	root := mustKey(b, Ed25519)
 	tok := standardToken(b, root)
 	b.ReportAllocs()
+	defer cpuMetric(b)()
 	for b.Loop() {
 		p, err := datalog.ParseBlock(standardHops[1], nil)
 		if err != nil {
@@ -126,6 +131,7 @@ func BenchmarkLongToken(b *testing.B) {
 			a, _ := ParseAuthorizer(standardPolicy, nil, nil)
 			req := &Request{Time: requestTime}
 			b.ReportAllocs()
+			defer cpuMetric(b)()
 			for b.Loop() {
 				t, err := Parse(data, root.Public(), nil)
 				if err != nil {
