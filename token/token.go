@@ -133,7 +133,7 @@ func ParseUnverified(data []byte, limits *Limits) (*Unverified, error) {
 		return nil, limitErr("MaxTokenBytes", l.MaxTokenBytes)
 	}
 	var msg pb.Biscuit
-	if err := proto.Unmarshal(data, &msg); err != nil {
+	if err := pb.UnmarshalBiscuit(data, &msg); err != nil {
 		return nil, fmt.Errorf("%w: decoding token: %w", ErrFormat, err)
 	}
 	if 1+len(msg.GetBlocks()) > l.MaxBlocks {
@@ -362,7 +362,7 @@ func (u *Unverified) decode(next *PrivateKey) (*Token, error) {
 // token's tables; a third-party block is read with tables of its own.
 func decodeBlock(i int, rb rawBlock, syms *format.Symbols, keys *format.Keys, l Limits) (*Block, error) {
 	var msg pb.Block
-	if err := proto.Unmarshal(rb.data, &msg); err != nil {
+	if err := pb.UnmarshalBlock(rb.data, &msg); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrFormat, err)
 	}
 	if rb.external != nil {
