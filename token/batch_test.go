@@ -78,6 +78,59 @@ func TestBatchAcceptsExactlyOneByOne(t *testing.T) {
 	if verifyAll(withSmall) == nil {
 		t.Error("a small-order key's signature passed in a batch")
 	}
+	// Encodings that the rules refuse, in the first place (whose
+	// coefficient is 1) and in the others: S not reduced (S + l), R the
+	// identity, R not canonical (y = p + 1, which reads as the identity).
+	order := mustHex(t, "edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010")
+	nonCanonicalR := mustHex(t, "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f")
+	for i := range checks {
+		unreduced := bytes.Clone(checks[i].sig)
+		carry := 0
+		for j := 0; j < 32; j++ {
+			v := int(unreduced[32+j]) + int(order[j]) + carry
+			unreduced[32+j], carry = byte(v), v>>8
+		}
+		for what, bad := range map[string][]byte{
+			"S + l":           unreduced,
+			"identity R":      append(bytes.Clone(identity), checks[i].sig[32:]...),
+			"non-canonical R": append(bytes.Clone(nonCanonicalR), checks[i].sig[32:]...),
+		} {
+			mutated := append([]sigCheck(nil), checks...)
+			mutated[i].sig = bad
+			agree(t, what, mutated)
+			if verifyAll(mutated) == nil {
+				t.Errorf("%s in place %d passed", what, i)
+			}
+		}
+	}
+}
+
+// TestBatchExpandedKeys checks the batch with keys expanded once and
+// shared (a root key used by many tokens), again and again, and with a
+// key that is not a point.
+func TestBatchExpandedKeys(t *testing.T) {
+	root := mustKey(t, Ed25519)
+	data, _ := standardToken(t, root).Serialize()
+	u, _ := ParseUnverified(data, nil)
+	pub := root.Public()
+	for range 3 {
+		checks := chainChecks(t, u, pub)
+		var batch []*sigCheck
+		for i := range checks {
+			batch = append(batch, &checks[i])
+		}
+		// The batch itself passes: verifyAll does not fall back.
+		if !verifyEd25519Batch(batch, cryptoRand) {
+			t.Fatal("the batch refused a genuine chain")
+		}
+		if err := verifyAll(checks); err != nil {
+			t.Fatal(err)
+		}
+	}
+	other := mustKey(t, Ed25519).Public()
+	if verifyAll(chainChecks(t, u, other)) == nil {
+		t.Error("a chain passed with another root key")
+	}
 }
 
 func chainChecks(t *testing.T, u *Unverified, root PublicKey) []sigCheck {

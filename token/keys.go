@@ -85,6 +85,11 @@ type PublicKey struct {
 	wire []byte // never modified; Bytes returns a copy
 	// ec is the parsed key, for Secp256r1.
 	ec *ecdsa.PublicKey
+	// ed is the expanded form of an Ed25519 key, computed when the key
+	// first verifies a batch, for the keys that verify many tokens: those
+	// of NewPublicKey and NewPrivateKey. Nil for the keys a token
+	// carries, which verify one signature each.
+	ed *edKey
 }
 
 // NewPublicKey decodes a key from its wire encoding: for Ed25519 the 32
@@ -106,7 +111,7 @@ func NewPublicKey(alg Algorithm, wire []byte) (PublicKey, error) {
 		if !edwardsOnCurve(edwardsY(wire)) {
 			return PublicKey{}, fmt.Errorf("%w: ed25519 public key is not a point of the curve", ErrInvalidKey)
 		}
-		return PublicKey{alg: alg, wire: bytes.Clone(wire)}, nil
+		return PublicKey{alg: alg, wire: bytes.Clone(wire), ed: newEdKey(alg)}, nil
 	case Secp256r1:
 		if len(wire) != p256KeySize {
 			return PublicKey{}, fmt.Errorf("%w: secp256r1 public key must be %d bytes, not %d", ErrInvalidKey, p256KeySize, len(wire))
@@ -309,7 +314,7 @@ func NewPrivateKey(alg Algorithm, secret []byte) (*PrivateKey, error) {
 		s.ed = voied.NewKeyFromSeed(secret)
 		pub := []byte(s.ed.Public().(voied.PublicKey))
 		// A seed's key is a multiple of the base point: never of small order.
-		return &PrivateKey{public: PublicKey{alg: alg, wire: pub}, secret: s.get}, nil
+		return &PrivateKey{public: PublicKey{alg: alg, wire: pub, ed: newEdKey(alg)}, secret: s.get}, nil
 	}
 	ec, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), secret)
 	if err != nil {
