@@ -24,7 +24,7 @@
 // fails), 2 on bad input or a
 // usage error: an unknown command, flag or argument, a missing or
 // malformed file, key, token or Datalog, or a token that does not verify
-// against the --root-key given to attenuate, seal or third-party. Errors are one line on standard
+// against the --root-key given to attenuate, seal, third-party or revoke. Errors are one line on standard
 // error, naming the file, line and column where there is one.
 //
 // # Files
@@ -175,6 +175,18 @@ func init() {
 				"Example:\n\n" +
 				"\tcodios test policies/",
 			run: runTest,
+		},
+		{
+			name:    "revoke",
+			summary: "print the revocation id of a token's block, for a revocation list",
+			doc: "Revoke prints the hex revocation id of block N of the token, on one line, as\n" +
+				"a revocation list holds it: a service that reads the list refuses that block\n" +
+				"and every token derived from it, while the blocks before it keep working.\n" +
+				"Block 0 is the authority block. Without --root-key the token's signatures are\n" +
+				"not checked; with it, a token that does not verify is refused (exit 2).\n\n" +
+				"Example:\n\n" +
+				"\tcodios revoke --token research.token --block 1 >> revoked.txt",
+			run: runRevoke,
 		},
 		{
 			name:    "playground",
