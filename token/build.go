@@ -75,10 +75,7 @@ func encodeBlock(p *datalog.Program, syms *format.Symbols, keys *format.Keys, th
 	if context != "" {
 		msg.Context = proto.String(context)
 	}
-	data, err := marshalOptions.Marshal(msg)
-	if err != nil {
-		return nil, nil, 0, fmt.Errorf("%w: %w", ErrFormat, err)
-	}
+	data := pb.MarshalBlock(msg)
 	back, err := format.Decode(msg, syms, keys, thirdParty, datalog.DefaultLimits.MaxDepth)
 	if err != nil {
 		return nil, nil, 0, err

@@ -194,8 +194,10 @@ func keyFromProto(k *pb.PublicKey) (PublicKey, error) {
 	return key, nil
 }
 
+// keyToProto is the wire message of a key, to be encoded: it shares the
+// key's bytes.
 func keyToProto(k PublicKey) *pb.PublicKey {
-	return &pb.PublicKey{Algorithm: pb.PublicKey_Algorithm(k.Algorithm()).Enum(), Key: k.Bytes()}
+	return &pb.PublicKey{Algorithm: pb.PublicKey_Algorithm(k.Algorithm()).Enum(), Key: k.wire}
 }
 
 func sigKey(k PublicKey) sig.Key { return sig.Key{Algorithm: uint32(k.Algorithm()), Bytes: k.wire} }
@@ -445,7 +447,7 @@ func serialize(rootKeyID *uint32, raw []rawBlock, secret, finalSig []byte) ([]by
 	} else {
 		msg.Proof.Content = &pb.Proof_FinalSignature{FinalSignature: finalSig}
 	}
-	return proto.Marshal(msg)
+	return pb.MarshalBiscuit(msg), nil
 }
 
 // String returns the token's text form: its bytes in base64 URL-safe
