@@ -177,6 +177,25 @@ func init() {
 			run: runTest,
 		},
 		{
+			name:    "audit",
+			args:    "FILE",
+			summary: "print an audit log as delegation trees",
+			doc: "Audit reads an audit log, the JSON lines the Go SDK's middleware writes, and\n" +
+				"prints it as delegation trees: under each issuer the tokens it minted, under\n" +
+				"each block the blocks appended to it, named after the agent that holds the\n" +
+				"token and the agent that delegated it, and under each the calls made with\n" +
+				"exactly that chain: time, service, method, path and outcome, with the failed\n" +
+				"checks (their block and the agent that wrote it) or the reason of a refusal.\n" +
+				"Calls without a valid token come last. Revocation ids show their first 12\n" +
+				"hex digits, enough for --token; codios revoke prints a whole one.\n\n" +
+				"--agent keeps the calls whose chain names the agent: its own and those\n" +
+				"downstream of it; --token those whose chain has the block; --denied those\n" +
+				"not allowed. The filters combine.\n\n" +
+				"Example:\n\n" +
+				"\tcodios audit codios-audit.log --agent research --denied",
+			run: runAudit,
+		},
+		{
 			name:    "revoke",
 			summary: "print the revocation id of a token's block, for a revocation list",
 			doc: "Revoke prints the hex revocation id of block N of the token, on one line, as\n" +
