@@ -177,6 +177,17 @@ func init() {
 			run: runTest,
 		},
 		{
+			name:    "playground",
+			summary: "serve the web playground, to write and try policies in a browser",
+			doc: "Playground serves a page where you write a token's blocks and a service's\n" +
+				"policy, authorize a request and see why it is allowed or denied; the engine\n" +
+				"is this program's. It listens on loopback by default and prints the URL;\n" +
+				"Ctrl+C stops it. Every asset is in the binary: nothing is fetched from outside.\n\n" +
+				"Example:\n\n" +
+				"\tcodios playground --addr 127.0.0.1:7007",
+			run: runPlayground,
+		},
+		{
 			name:    "audit",
 			args:    "FILE",
 			summary: "print an audit log as delegation trees",
@@ -208,17 +219,6 @@ func init() {
 			run: runRevoke,
 		},
 		{
-			name:    "playground",
-			summary: "serve the web playground, to write and try policies in a browser",
-			doc: "Playground serves a page where you write a token's blocks and a service's\n" +
-				"policy, authorize a request and see why it is allowed or denied; the engine\n" +
-				"is this program's. It listens on loopback by default and prints the URL;\n" +
-				"Ctrl+C stops it. Every asset is in the binary: nothing is fetched from outside.\n\n" +
-				"Example:\n\n" +
-				"\tcodios playground --addr 127.0.0.1:7007",
-			run: runPlayground,
-		},
-		{
 			name:    "version",
 			summary: "print the version of codios",
 			doc:     "Version prints the version of codios, taken from the build information, or \"devel\".",
@@ -226,11 +226,9 @@ func init() {
 		},
 		{
 			name:    "demo",
-			summary: "run the three-agent delegation demo (planned)",
-			doc: "Demo will run the three-agent delegation demo: a token minted for one agent,\n" +
-				"attenuated offline as it is handed to two more, and checked by an authorizer.\n" +
-				"It arrives with the Go SDK; for now it only says so.",
-			run: runDemo,
+			summary: "run the three-agent delegation demo",
+			doc:     demoDoc,
+			run:     runDemo,
 		},
 	}
 }
@@ -372,12 +370,4 @@ func version() string {
 		return "devel"
 	}
 	return info.Main.Version
-}
-
-func runDemo(args []string, stdout, stderr io.Writer) int {
-	if _, code, done := parseFlags(newFlags("demo"), args, 0, stdout, stderr); done {
-		return code
-	}
-	fmt.Fprintln(stdout, "codios demo: not yet: the three-agent delegation demo arrives with the Go SDK.")
-	return exitOK
 }

@@ -28,9 +28,8 @@ func TestRun(t *testing.T) {
 		{args: []string{"version", "--help"}, code: 0, stdout: `^usage: codios version \[flags\]\n`},
 		{args: []string{"version", "extra"}, code: 2, stderr: `^codios version: unexpected argument "extra"\nusage: codios version \[flags\]\n`},
 		{args: []string{"version", "--bogus"}, code: 2, stderr: `^codios version: unknown flag: --bogus\nusage: codios version \[flags\]\n`},
-		{args: []string{"demo"}, code: 0, stdout: `^codios demo: not yet: the three-agent delegation demo arrives with the Go SDK\.\n$`},
-		{args: []string{"demo", "-h"}, code: 0, stdout: `^usage: codios demo\n\nDemo will run `},
-		{args: []string{"help", "demo"}, code: 0, stdout: `^usage: codios demo\n\nDemo will run `},
+		{args: []string{"demo", "-h"}, code: 0, stdout: `^usage: codios demo \[flags\]\n\nDemo runs, `},
+		{args: []string{"help", "demo"}, code: 0, stdout: `^usage: codios demo \[flags\]\n\nDemo runs, `},
 		{args: []string{"nope"}, code: 2, stderr: `^codios: unknown command "nope"; run 'codios help' for the list\n$`},
 		{args: []string{"--bogus"}, code: 2, stderr: `^codios: unknown command "--bogus"; run 'codios help' for the list\n$`},
 	} {
