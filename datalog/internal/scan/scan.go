@@ -194,11 +194,13 @@ func (s *scanner) next() Token {
 	return t
 }
 
-// operators, longest first.
-var operators = []struct {
+type operator struct {
 	text string
 	kind Kind
-}{
+}
+
+// operators, longest first.
+var operators = []operator{
 	{"===", StrictEq}, {"!==", StrictNotEq},
 	{"<-", LeftArrow}, {"->", RightArrow}, {"<=", Le}, {">=", Ge}, {"==", Eq}, {"!=", NotEq},
 	{"&&", LazyAnd}, {"||", LazyOr},
@@ -207,6 +209,15 @@ var operators = []struct {
 	{"&", BitAnd}, {"|", BitOr}, {"^", BitXor}, {"+", Plus}, {"-", Minus}, {"*", Star},
 	{"/", Slash}, {"!", Bang},
 }
+
+// operatorsByByte lists the operators by their first byte, longest first,
+// so that a token is matched against the few that can start it.
+var operatorsByByte = func() (t [256][]operator) {
+	for _, op := range operators {
+		t[op.text[0]] = append(t[op.text[0]], op)
+	}
+	return t
+}()
 
 func (s *scanner) token() Token {
 	start := s.pos
@@ -253,7 +264,7 @@ func (s *scanner) token() Token {
 		s.advance(n)
 		return s.tok(Ident, start, name)
 	}
-	for _, op := range operators {
+	for _, op := range operatorsByByte[rest[0]] {
 		if strings.HasPrefix(rest, op.text) {
 			s.advance(len(op.text))
 			return s.tok(op.kind, start, op.text)
@@ -272,6 +283,18 @@ func (s *scanner) illegal(start Pos, msg string) Token {
 }
 
 func (s *scanner) string(start Pos) Token {
+	// Most strings hold no escape: their text is a part of the source, as
+	// a name's is.
+	body := s.src[start.Offset+1:]
+	if end := strings.IndexAny(body, "\\\""); end >= 0 && body[end] == '"' && utf8.ValidString(body[:end]) {
+		s.advance(end + 2)
+		return s.tok(String, start, body[:end])
+	}
+	return s.escapedString(start)
+}
+
+// escapedString scans a string rune by rune, unescaping.
+func (s *scanner) escapedString(start Pos) Token {
 	var b strings.Builder
 	i := start.Offset + 1
 	for i < len(s.src) {

@@ -266,3 +266,23 @@ func TestScanner(t *testing.T) {
 		t.Errorf("mismatch (-Scan +Next):\n%s", diff)
 	}
 }
+
+// FuzzString holds the scanning of a string without escapes, which takes
+// its text from the source, to the rune-by-rune scanning of any string.
+func FuzzString(f *testing.F) {
+	for _, s := range []string{`"abc"`, `"a\"b"`, `"é"`, "\"a\nb\" x", `"unterminated`, "\"\xff\"", `""`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		if !strings.HasPrefix(src, `"`) {
+			src = `"` + src
+		}
+		start := Pos{Line: 1, Col: 1}
+		fast := &scanner{src: src, pos: start}
+		slow := &scanner{src: src, pos: start}
+		got, want := fast.string(start), slow.escapedString(start)
+		if got != want || fast.pos != slow.pos {
+			t.Fatalf("%q: got %+v at %+v, want %+v at %+v", src, got, fast.pos, want, slow.pos)
+		}
+	})
+}
