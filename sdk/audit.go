@@ -134,16 +134,32 @@ func OpenAuditFile(path string) (*AuditFile, error) {
 // Close closes the file.
 func (a *AuditFile) Close() error { return a.file.Close() }
 
-// maxAuditLine bounds one line of an audit log when it is read back.
-const maxAuditLine = 1 << 20
+// MaxAuditLine bounds one line of an audit log when it is read back.
+const MaxAuditLine = 1 << 20
+
+// AuditLineError is a line of an audit log that ReadAudit cannot read:
+// not JSON, or longer than MaxAuditLine (Err is bufio.ErrTooLong).
+type AuditLineError struct {
+	Line int // from 1
+	Err  error
+}
+
+func (e *AuditLineError) Error() string {
+	return fmt.Sprintf("sdk: audit log line %d: %v", e.Line, e.Err)
+}
+
+func (e *AuditLineError) Unwrap() error { return e.Err }
 
 // ReadAudit reads an audit log of JSON lines, as SlogAudit with a
 // slog.JSONHandler writes it, and calls fn with each record in order.
-// Lines that are not authorization records are skipped; a malformed
-// record is an error naming its line.
+// Lines that are not authorization records (msg other than
+// "authorization") are skipped, so the log may be shared; a handler that
+// renames slog's keys (ReplaceAttr, WithGroup) writes lines it does not
+// recognize. A malformed record is an *AuditLineError; an error of fn
+// stops the reading and is returned as it is.
 func ReadAudit(r io.Reader, fn func(*AuditRecord) error) error {
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), maxAuditLine)
+	sc.Buffer(nil, MaxAuditLine)
 	line := 0
 	for sc.Scan() {
 		line++
@@ -155,7 +171,7 @@ func ReadAudit(r io.Reader, fn func(*AuditRecord) error) error {
 			AuditRecord
 		}
 		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-			return fmt.Errorf("sdk: audit log line %d: %w", line, err)
+			return &AuditLineError{Line: line, Err: err}
 		}
 		if rec.Msg != "authorization" {
 			continue
@@ -165,7 +181,7 @@ func ReadAudit(r io.Reader, fn func(*AuditRecord) error) error {
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return fmt.Errorf("sdk: audit log line %d: %w", line+1, err)
+		return &AuditLineError{Line: line + 1, Err: err}
 	}
 	return nil
 }

@@ -41,7 +41,8 @@ type Hop struct {
 	// agent_key: the agent that narrowed the token at this hop.
 	SignedBy string `json:"signed_by,omitempty"`
 	// Agent is the agent the block hands the token to, from its agent
-	// fact; empty when it names none.
+	// fact; empty when it names none, or when the block's author is not
+	// established (see readChain).
 	Agent string `json:"agent,omitempty"`
 }
 
@@ -75,23 +76,33 @@ type blockBudget struct {
 
 // readChain reads the delegation facts of every block. A malformed
 // budget is an error: the token claims a limit that cannot be enforced.
+//
+// Anyone holding a token can append a block, so a block's agent fact
+// counts only when the block's author is established: the authority
+// block (the root key signed it), or a third-party block signed by a key
+// that an established block named with agent_key. Names of other blocks
+// are dropped, so that a holder cannot pass for another agent in the
+// audit trail or in Authorization.Agent. Budgets count in every block:
+// they only restrict.
 func readChain(tok *token.Token) (*chain, error) {
 	blocks := tok.Blocks()
 	c := &chain{hops: make([]Hop, len(blocks))}
-	names := map[string]string{} // agent_key text to agent name
+	names := map[string]string{} // agent_key text to agent name, from established blocks
 	for i, b := range blocks {
 		hop := Hop{Block: b.Index, RevocationID: hex.EncodeToString(b.RevocationID)}
+		established := i == 0
 		if b.ExternalKey != nil {
 			hop.Signer = b.ExternalKey.String()
 			hop.SignedBy = names[hop.Signer]
+			established = hop.SignedBy != ""
 		}
-		var key string
+		var name, key string
 		n := 0
 		for _, f := range b.Program.Facts {
 			switch {
 			case f.Name == factAgent && len(f.Terms) == 1:
-				if s, ok := f.Terms[0].(datalog.String); ok && hop.Agent == "" {
-					hop.Agent = string(s)
+				if s, ok := f.Terms[0].(datalog.String); ok && name == "" && checkName(string(s)) == nil {
+					name = string(s)
 				}
 			case f.Name == factAgentKey && len(f.Terms) == 1:
 				if s, ok := f.Terms[0].(datalog.String); ok && key == "" {
@@ -106,8 +117,11 @@ func readChain(tok *token.Token) (*chain, error) {
 				n++
 			}
 		}
-		if key != "" && hop.Agent != "" {
-			names[key] = hop.Agent
+		if established {
+			hop.Agent = name
+			if key != "" && name != "" {
+				names[key] = name
+			}
 		}
 		c.hops[i] = hop
 	}

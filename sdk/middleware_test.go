@@ -508,3 +508,45 @@ func TestConcurrentRequests(t *testing.T) {
 		t.Errorf("%d audit records, want 160", len(f.audit.recs))
 	}
 }
+
+// TestAgentNamesCannotBeSpoofed: a holder appends blocks that claim
+// other names; only blocks whose author the chain establishes name an
+// agent.
+func TestAgentNamesCannotBeSpoofed(t *testing.T) {
+	f := newFixture(t, Config{})
+	tok, err := token.ParseText(mustToken(t, f.summarizer), f.root.Public(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := datalog.ParseBlock(`agent("planner"); agent_key("ed25519/00");`, nil)
+	firstParty, err := tok.Append(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A third-party block signed by a key no block named.
+	stranger, _ := token.GenerateKey(token.Ed25519, nil)
+	req, _ := firstParty.ThirdPartyRequest()
+	signed, err := req.Sign(stranger, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	both, err := firstParty.AppendThirdParty(signed, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		tok  *token.Token
+	}{{"first-party block", firstParty}, {"unnamed key", both}} {
+		w := f.send("GET", "/reports/q3/summary.txt", tt.tok.String())
+		if w.Code != 200 || w.Body.String() != "summarizer" {
+			t.Errorf("%s: %d, agent %q; want 200, summarizer", tt.name, w.Code, w.Body)
+		}
+		rec := f.audit.last(t)
+		for _, h := range rec.Chain[3:] {
+			if h.Agent != "" || h.SignedBy != "" {
+				t.Errorf("%s: hop %+v names an agent", tt.name, h)
+			}
+		}
+	}
+}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -118,52 +117,21 @@ func readAuditFile(name string, fn func(*sdk.AuditRecord)) error {
 
 // readAuditLog reads the audit log r, called name in errors.
 func readAuditLog(r io.Reader, name string, fn func(*sdk.AuditRecord)) error {
-	lf := &lineFeeder{r: bufio.NewReader(r)}
-	err := sdk.ReadAudit(lf, func(rec *sdk.AuditRecord) error {
+	err := sdk.ReadAudit(r, func(rec *sdk.AuditRecord) error {
 		fn(rec)
 		return nil
 	})
-	if err == nil {
+	var lerr *sdk.AuditLineError
+	switch {
+	case err == nil:
 		return nil
+	case !errors.As(err, &lerr):
+		return err
+	case errors.Is(err, bufio.ErrTooLong):
+		return fmt.Errorf("%s:%d: line too long for an audit record (over %d bytes)", name, lerr.Line, sdk.MaxAuditLine)
+	default:
+		return fmt.Errorf("%s:%d: not an audit record: %w", name, lerr.Line, lerr.Err)
 	}
-	// The error names the line in ReadAudit's words; say it as file:line.
-	if inner := errors.Unwrap(err); inner != nil {
-		err = inner
-	}
-	if errors.Is(err, bufio.ErrTooLong) {
-		return fmt.Errorf("%s:%d: line too long for an audit record", name, lf.lines)
-	}
-	return fmt.Errorf("%s:%d: not an audit record: %w", name, lf.lines, err)
-}
-
-// lineFeeder reads from r a line at a time: no Read returns bytes past a
-// newline. sdk.ReadAudit scans with a bufio.Scanner, which reads only
-// when it holds no whole line, so the line it fails on is the last one
-// fed: lines is its number.
-type lineFeeder struct {
-	r     *bufio.Reader
-	lines int  // the lines begun
-	mid   bool // the last Read stopped inside a line
-}
-
-func (f *lineFeeder) Read(p []byte) (int, error) {
-	if len(p) == 0 {
-		return 0, nil
-	}
-	buf, err := f.r.Peek(min(len(p), f.r.Size()))
-	if len(buf) == 0 {
-		return 0, err
-	}
-	if i := bytes.IndexByte(buf, '\n'); i >= 0 {
-		buf = buf[:i+1]
-	}
-	n := copy(p, buf)
-	f.r.Discard(n) // Peek buffered them: it cannot fail
-	if !f.mid {
-		f.lines++
-	}
-	f.mid = buf[n-1] != '\n'
-	return n, nil
 }
 
 // auditForest is an audit log as delegation trees: one per issuer (root

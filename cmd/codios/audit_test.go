@@ -138,7 +138,7 @@ func TestAuditErrorLines(t *testing.T) {
 		{rec + "\n\n" + `{"msg":"listening"}` + "\n\n" + rec + "\n" + `{"msg":1}` + "\n" + rec + "\n", `^log:6: not an audit record: json: cannot unmarshal number`},
 		{rec + "\n" + rec, ``},
 		{rec + "\n" + rec + "x", `^log:2: not an audit record: invalid character 'x' after top-level value$`},
-		{rec + "\n" + `{"msg":"` + strings.Repeat("b", 2<<20) + `"}` + "\n" + rec, `^log:2: line too long for an audit record$`},
+		{rec + "\n" + `{"msg":"` + strings.Repeat("b", 2<<20) + `"}` + "\n" + rec, `^log:2: line too long for an audit record \(over 1048576 bytes\)$`},
 	} {
 		n := 0
 		err := readAuditLog(strings.NewReader(tt.log), "log", func(*sdk.AuditRecord) { n++ })
