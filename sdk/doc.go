@@ -47,7 +47,10 @@
 //
 // These facts name and count; they grant nothing. Facts of an attenuation
 // block are trusted by no other block, so a block cannot widen the token
-// by declaring them.
+// by declaring them. Since anyone holding a token can append a block, a
+// name counts only from a block whose author the chain establishes: the
+// authority block, or a third-party block signed by a key that such a
+// block named. Budgets count from every block: they only restrict.
 //
 // # Audit
 //
