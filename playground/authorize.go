@@ -74,8 +74,7 @@ func (s *server) agentParams(src string) datalog.Params {
 // diagnostics. A syntax error is an apiError with code "syntax".
 func (s *server) program(kind, editor, src string) (*datalog.Program, error) {
 	if len(src) > s.limits.MaxSourceBytes {
-		return nil, &apiError{Status: http.StatusUnprocessableEntity, Code: "syntax", Message: "source too large",
-			Diagnostics: []diagnostic{{Editor: editor, Line: 1, Col: 1, Message: fmt.Sprintf("the source is over %d bytes", s.limits.MaxSourceBytes)}}}
+		return nil, syntaxErrors([]diagnostic{{Editor: editor, Line: 1, Col: 1, Message: fmt.Sprintf("the source is over %d bytes", s.limits.MaxSourceBytes)}})
 	}
 	opts := &datalog.ParseOptions{Params: s.agentParams(src)}
 	var p *datalog.Program
@@ -97,8 +96,8 @@ func (s *server) program(kind, editor, src string) (*datalog.Program, error) {
 	return p, nil
 }
 
-// syntaxError turns a parse error into diagnostics. An error without a
-// position (a limit) is put at 1:1.
+// syntaxError turns a parse error of one editor into diagnostics. An
+// error without a position (a limit) is put at 1:1.
 func syntaxError(editor string, err error) *apiError {
 	var list datalog.ParseErrors
 	var one *datalog.ParseError
@@ -113,9 +112,16 @@ func syntaxError(editor string, err error) *apiError {
 	default:
 		diags = []diagnostic{{Editor: editor, Line: 1, Col: 1, Message: err.Error()}}
 	}
-	msg := diags[0].Message
-	if editor != "" {
-		msg = fmt.Sprintf("%s:%d:%d: %s", editor, diags[0].Line, diags[0].Col, msg)
+	return syntaxErrors(diags)
+}
+
+// syntaxErrors is the error of one or more editors' diagnostics; its
+// message is the first.
+func syntaxErrors(diags []diagnostic) *apiError {
+	d := diags[0]
+	msg := d.Message
+	if d.Editor != "" {
+		msg = fmt.Sprintf("%s:%d:%d: %s", d.Editor, d.Line, d.Col, msg)
 	}
 	return &apiError{Status: http.StatusUnprocessableEntity, Code: "syntax", Message: msg, Diagnostics: diags}
 }
@@ -239,9 +245,7 @@ func (s *server) authorize(r *http.Request, in *authorizeRequest) (*authorizeRes
 		}
 	}
 	if len(diags) > 0 {
-		e := syntaxError(diags[0].Editor, &datalog.ParseError{Line: diags[0].Line, Col: diags[0].Col, Msg: diags[0].Message})
-		e.Diagnostics = diags
-		return nil, e
+		return nil, syntaxErrors(diags)
 	}
 	req := &token.Request{Facts: reqFacts.Facts}
 	if in.Time != "" {
