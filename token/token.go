@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/codios/codios/datalog"
 	"github.com/codios/codios/token/internal/format"
 	"github.com/codios/codios/token/internal/pb"
@@ -427,11 +425,23 @@ func (t *Token) Serialize() ([]byte, error) {
 // serialize writes a token's chain and proof: the private key of its last
 // link (secret), or the final signature of a sealed token.
 func serialize(rootKeyID *uint32, raw []rawBlock, secret, finalSig []byte) ([]byte, error) {
-	msg := &pb.Biscuit{RootKeyId: rootKeyID, Proof: &pb.Proof{}}
+	// The messages of the chain come from one allocation per kind: they
+	// live only until they are encoded.
+	var (
+		sbs      = make([]pb.SignedBlock, len(raw))
+		keys     = make([]pb.PublicKey, len(raw))
+		algs     = make([]pb.PublicKey_Algorithm, len(raw))
+		versions = make([]uint32, len(raw))
+	)
+	msg := &pb.Biscuit{RootKeyId: rootKeyID, Proof: &pb.Proof{}, Blocks: make([]*pb.SignedBlock, 0, max(len(raw)-1, 0))}
 	for i, rb := range raw {
-		sb := &pb.SignedBlock{Block: rb.data, NextKey: keyToProto(rb.nextKey), Signature: rb.signature}
+		algs[i] = pb.PublicKey_Algorithm(rb.nextKey.alg)
+		keys[i] = pb.PublicKey{Algorithm: &algs[i], Key: rb.nextKey.wire}
+		sb := &sbs[i]
+		sb.Block, sb.NextKey, sb.Signature = rb.data, &keys[i], rb.signature
 		if rb.sigVersion != sig.Version0 {
-			sb.Version = proto.Uint32(rb.sigVersion)
+			versions[i] = rb.sigVersion
+			sb.Version = &versions[i]
 		}
 		if rb.external != nil {
 			sb.ExternalSignature = &pb.ExternalSignature{Signature: rb.external.signature, PublicKey: keyToProto(rb.external.key)}
