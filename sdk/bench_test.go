@@ -11,7 +11,7 @@ package sdk
 //	benchstat new.txt
 //
 // "What the middleware adds" is MiddlewareStandard/cached/audit=discard
-// minus EngineCached minus MiddlewareStandard/bare (the recorder and the
+// minus EngineCached/facts=request minus MiddlewareStandard/bare (the recorder and the
 // handler). The load benchmarks report req/s and the p50/p99 latency of
 // whole HTTP calls as the clients saw them, and (srv-) of the handler
 // chain as the server timed it.
@@ -176,7 +176,7 @@ var benchHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request)
 
 // standardFacts are the facts the middleware gives the policy for GET
 // standardPath on host "files.local", depth 3: the engine benchmarks
-// authorize with the same.
+// authorize with the same. The last two are the standard request's own.
 func standardFacts() []datalog.Fact {
 	return []datalog.Fact{
 		newFact("method", datalog.String(http.MethodGet)),
@@ -198,20 +198,23 @@ func standardHTTPRequest(text string) *http.Request {
 }
 
 // BenchmarkEngineCached is the engine's own cost of a repeated standard
-// token: token.Cache.Parse of its bytes and Authorize with the
-// middleware's request facts.
+// token: token.Cache.Parse of its bytes and Authorize. facts=request
+// gives the policy the middleware's request facts; facts=standard only
+// the standard request's operation and resource, as token's
+// BenchmarkStandardRequestCached does.
 func BenchmarkEngineCached(b *testing.B) {
-	benchEngine(b, 1024, 1)
+	b.Run("facts=request", func(b *testing.B) { benchEngine(b, 1024, 1, standardFacts()) })
+	b.Run("facts=standard", func(b *testing.B) { benchEngine(b, 1024, 1, standardFacts()[5:]) })
 }
 
 // BenchmarkEngineFresh is the engine's cost of a token it has not seen:
 // a cache of one token alternating two, so every call verifies the four
 // signatures.
 func BenchmarkEngineFresh(b *testing.B) {
-	benchEngine(b, 1, 2)
+	benchEngine(b, 1, 2, standardFacts())
 }
 
-func benchEngine(b *testing.B, cacheSize, ntokens int) {
+func benchEngine(b *testing.B, cacheSize, ntokens int, facts []datalog.Fact) {
 	s := newBenchService(b, DiscardAudit, cacheSize, ntokens)
 	var data [][]byte
 	for _, text := range s.tokens {
@@ -222,7 +225,7 @@ func benchEngine(b *testing.B, cacheSize, ntokens int) {
 		data = append(data, d)
 	}
 	cache := token.NewCache(cacheSize)
-	req := &token.Request{Time: standardTime, Facts: standardFacts()}
+	req := &token.Request{Time: standardTime, Facts: facts}
 	ctx := context.Background()
 	pub := s.root.Public()
 	b.ReportAllocs()
@@ -286,11 +289,12 @@ func BenchmarkMiddlewareStandard(b *testing.B) {
 	}
 }
 
-// loadServer is a service on loopback: bare, or behind the middleware
-// with an audit log in JSON written nowhere. Every client sends the
-// same standard token. It times each call in the server too, from the
-// handler chain's start to its end: the middleware's decision and the
-// handler, without the network and the HTTP server's own parsing.
+// loadServer is a service on loopback: a bare handler, one behind the
+// engine alone, or one behind the middleware with an audit log in JSON
+// written nowhere. Every client sends the same standard token. The
+// server times each call too, from the handler chain's start to its
+// end: the decision and the handler, without the network and the HTTP
+// server's own parsing.
 type loadServer struct {
 	srv    *httptest.Server
 	url    string
@@ -300,7 +304,16 @@ type loadServer struct {
 	refused atomic.Pointer[string]
 }
 
-func newLoadServer(tb testing.TB, withMiddleware bool) *loadServer {
+// The handlers of a load server.
+const (
+	handlerBare       = "bare"       // benchHandler alone
+	handlerEngine     = "engine"     // the engine's own verify and authorize, then benchHandler
+	handlerMiddleware = "middleware" // benchHandler behind the middleware
+)
+
+var loadHandlers = []string{handlerBare, handlerEngine, handlerMiddleware}
+
+func newLoadServer(tb testing.TB, handler string) *loadServer {
 	tb.Helper()
 	ls := &loadServer{}
 	audit := slogAudit()
@@ -311,9 +324,16 @@ func newLoadServer(tb testing.TB, withMiddleware bool) *loadServer {
 		}
 		return audit.Audit(ctx, rec)
 	}), DefaultCacheSize, 1)
-	var h http.Handler = benchHandler
-	if withMiddleware {
+	var h http.Handler
+	switch handler {
+	case handlerBare:
+		h = benchHandler
+	case handlerEngine:
+		h = engineHandler(s)
+	case handlerMiddleware:
 		h = s.mw.Wrap(benchHandler)
+	default:
+		panic("no handler " + handler)
 	}
 	ls.auth = "Bearer " + s.tokens[0]
 	ls.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -324,6 +344,33 @@ func newLoadServer(tb testing.TB, withMiddleware bool) *loadServer {
 	ls.url = ls.srv.URL + standardPath
 	tb.Cleanup(ls.srv.Close)
 	return ls
+}
+
+// engineHandler authorizes with the engine alone, as a service without
+// the middleware would: the token from the header, token.Cache.Parse,
+// Authorize with the facts the middleware would give, then benchHandler.
+func engineHandler(s *benchService) http.Handler {
+	cache := token.NewCache(DefaultCacheSize)
+	pub := s.root.Public()
+	facts := standardFacts()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		text, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		data, err := token.DecodeText(text, nil)
+		var tok *token.Token
+		if err == nil {
+			tok, err = cache.Parse(data, pub, nil)
+		}
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusUnauthorized)
+			return
+		}
+		d, err := s.policy.Authorize(r.Context(), tok, &token.Request{Time: standardTime, Facts: facts})
+		if err != nil || !d.Allowed {
+			http.Error(w, "denied", http.StatusForbidden)
+			return
+		}
+		benchHandler.ServeHTTP(w, r)
+	})
 }
 
 // loadClient is one agent: its own keep-alive connection.
@@ -364,15 +411,18 @@ func (lc *loadClient) close() { lc.c.CloseIdleConnections() }
 
 func TestLoadServerAuthorizes(t *testing.T) {
 	for _, tc := range []struct {
-		middleware, anonymous bool
-		want                  int
+		handler   string
+		anonymous bool
+		want      int
 	}{
-		{true, false, http.StatusOK},
-		{true, true, http.StatusUnauthorized},
-		{false, true, http.StatusOK},
+		{handlerMiddleware, false, http.StatusOK},
+		{handlerMiddleware, true, http.StatusUnauthorized},
+		{handlerEngine, false, http.StatusOK},
+		{handlerEngine, true, http.StatusUnauthorized},
+		{handlerBare, true, http.StatusOK},
 	} {
-		t.Run(fmt.Sprintf("middleware=%v/anonymous=%v", tc.middleware, tc.anonymous), func(t *testing.T) {
-			lc := newLoadServer(t, tc.middleware).client()
+		t.Run(fmt.Sprintf("handler=%s/anonymous=%v", tc.handler, tc.anonymous), func(t *testing.T) {
+			lc := newLoadServer(t, tc.handler).client()
 			defer lc.close()
 			for range 3 { // the first call fills the cache, the next hit it
 				status, body, err := lc.get(tc.anonymous)
@@ -470,13 +520,13 @@ func reportLoad(b *testing.B, ls *loadServer, calls *latencies, n int, elapsed t
 }
 
 // BenchmarkLoad is a closed loop: loadClients clients on loopback, each
-// sending its next request as soon as the last is answered, to a bare
-// handler or one behind the middleware. Client and server share the
-// machine's cores.
+// sending its next request as soon as the last is answered, to each of
+// the load server's handlers. Client and server share the machine's
+// cores.
 func BenchmarkLoad(b *testing.B) {
-	for _, mw := range []bool{false, true} {
-		b.Run(handlerName(mw), func(b *testing.B) {
-			ls := newLoadServer(b, mw)
+	for _, handler := range loadHandlers {
+		b.Run("handler="+handler, func(b *testing.B) {
+			ls := newLoadServer(b, handler)
 			var (
 				next   atomic.Int64
 				failed failures
@@ -528,9 +578,9 @@ const (
 // benchmark's, not the service's.) It makes max(b.N, pacedCalls) calls, and reports
 // ns/op, B/op and allocs/op per call (client's and server's together).
 func BenchmarkLoadPaced(b *testing.B) {
-	for _, mw := range []bool{false, true} {
-		b.Run(handlerName(mw), func(b *testing.B) {
-			ls := newLoadServer(b, mw)
+	for _, handler := range loadHandlers {
+		b.Run("handler="+handler, func(b *testing.B) {
+			ls := newLoadServer(b, handler)
 			n := max(b.N, pacedCalls)
 			due := make(chan time.Time, n)
 			var (
@@ -573,11 +623,4 @@ func BenchmarkLoadPaced(b *testing.B) {
 			b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(n), "allocs/op")
 		})
 	}
-}
-
-func handlerName(middleware bool) string {
-	if middleware {
-		return "handler=middleware"
-	}
-	return "handler=bare"
 }
