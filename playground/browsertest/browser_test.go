@@ -8,9 +8,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/codios/codios/playground"
 )
@@ -71,8 +75,52 @@ func open(t *testing.T, opts *playground.Options) *session {
 		cancelAlloc()
 	})
 	s := &session{t: t, ctx: ctx, url: srv.URL + "/"}
+	s.watchErrors()
 	s.load(s.url)
 	return s
+}
+
+// watchErrors fails the test, at its end, for every exception the page
+// throws and every error it logs (a Content-Security-Policy violation, a
+// resource that does not load), except the API's own refusals, which the
+// page shows.
+func (s *session) watchErrors() {
+	var mu sync.Mutex
+	var problems []string
+	err := chromedp.Listen(s.ctx, func(ev any) {
+		var msg string
+		switch e := ev.(type) {
+		case *runtime.EventExceptionThrown:
+			msg = "exception: " + e.ExceptionDetails.Text
+			if e.ExceptionDetails.Exception != nil {
+				msg += " " + e.ExceptionDetails.Exception.Description
+			}
+		case *cdplog.EventEntryAdded:
+			if e.Entry.Level != cdplog.EntryLevelError || e.Entry.Source == cdplog.EntrySourceNetwork {
+				return
+			}
+			msg = fmt.Sprintf("%s error: %s (%s)", e.Entry.Source, e.Entry.Text, e.Entry.URL)
+		default:
+			return
+		}
+		mu.Lock()
+		problems = append(problems, msg)
+		mu.Unlock()
+	})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.do("enable the log", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, cdplog.Enable, cdp.Empty{})
+		return err
+	}))
+	s.t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, p := range problems {
+			s.t.Errorf("the page reported %s", p)
+		}
+	})
 }
 
 // do runs actions, failing the test on an error.
