@@ -282,10 +282,17 @@ function addBlock(b) {
   const editor = new Editor('ed-block-' + i, 'block', 'block ' + i, b.source, saveState);
   const holder = el('input', {class: 'plain name', value: b.holder, placeholder: 'agent ' + i, spellcheck: 'false', 'aria-label': `block ${i} holder`});
   const thirdParty = el('input', {class: 'plain name', value: b.third_party, placeholder: 'none', spellcheck: 'false', 'aria-label': `block ${i} third-party signer`});
+  const kind = el('small', {});
+  // what says who signs the block, as the signer field changes.
+  const what = () => {
+    const name = thirdParty.value.trim();
+    kind.textContent = name ? `third-party block: signed by agent ${name}, appended by the holder` : 'attenuation: appended by the holder';
+  };
+  what();
   holder.addEventListener('input', saveState);
-  thirdParty.addEventListener('input', saveState);
+  thirdParty.addEventListener('input', () => { what(); saveState(); });
   const card = el('div', {class: 'card block', id: 'card-block-' + i},
-    el('h2', {}, `Block ${i} `, el('small', {}, 'attenuation: appended by the holder')),
+    el('h2', {}, `Block ${i} `, kind),
     el('div', {class: 'row'},
       el('label', {}, 'held by ', holder),
       el('label', {title: 'A named agent signs this block as a third party; authorizers trust its facts with trusting {name}'}, 'third-party signer ', thirdParty),
