@@ -246,6 +246,9 @@ func TestDelegation(t *testing.T) {
 	if got := eval[string](s, `document.getElementById('verdict').dataset.allowed`); got != "true" {
 		t.Fatalf("reading: verdict allowed=%s (%q), want allow", got, s.texts("#verdict"))
 	}
+	if got := s.texts("#verdict"); len(got) != 1 || !strings.HasPrefix(got[0], "Allowpolicy 0 matched (allow): allow if right(") || strings.Contains(got[0], "null") {
+		t.Errorf("verdict %q", got)
+	}
 	if got := s.texts("#chain .who"); strings.Join(got, " → ") != "issuer → research → compliance" {
 		t.Errorf("delegation path %q", got)
 	}

@@ -380,14 +380,14 @@ function show(res, s) {
   v.hidden = false;
   v.dataset.allowed = String(d.allowed);
   v.className = 'card verdict ' + (d.allowed ? 'allow' : 'deny');
-  v.replaceChildren(
+  v.replaceChildren(el('div', {},
     el('h2', {id: 'decision'}, d.allowed ? 'Allow' : 'Deny'),
     el('p', {}, d.policy ? `policy ${d.policy.index} matched (${d.policy.kind}): ` : 'no policy matched',
       d.policy ? el('code', {}, d.policy.source) : null),
     d.failed_checks.length ? el('ul', {class: 'failed-checks'}, d.failed_checks.map((fc) =>
       el('li', {class: 'failed-check'},
         `${fc.where}, check ${fc.index}: `, el('code', {}, fc.source),
-        fc.missing.length ? el('div', {class: 'missing'}, 'no fact matches: ', fc.missing.map((m) => el('code', {}, m))) : null))) : null);
+        fc.missing.length ? el('div', {class: 'missing'}, 'no fact matches: ', fc.missing.map((m) => el('code', {}, m))) : null))) : null));
 
   // The failed checks in the editors, and the matched policy.
   const editors = [page.editors.authorizer];
