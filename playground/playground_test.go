@@ -409,7 +409,7 @@ case "writes, wrongly expected"
 	if code, body := call(t, s, "GET", "/api/policies/file?path=service/read_only.datalog", nil, &f); code != http.StatusOK || f.Source != "check if operation(\"read\");\n" {
 		t.Errorf("file: %d %s", code, body)
 	}
-	for _, p := range []string{"link.datalog", "../secret.datalog", "/etc/passwd", "service/../../x", "", "service/missing.datalog"} {
+	for _, p := range []string{"link.datalog", "../secret.datalog", "/etc/passwd", "service/../../x.datalog", "", "service/missing.datalog", "notes.md"} {
 		var e errorBody
 		code, _ := call(t, s, "GET", "/api/policies/file?path="+p, nil, &e)
 		if code != http.StatusForbidden && code != http.StatusNotFound {

@@ -49,7 +49,7 @@ func (s *server) listPolicies(*http.Request, *struct{}) (*policyList, error) {
 			}
 			return nil
 		}
-		if strings.HasSuffix(name, ".datalog") || strings.HasSuffix(name, policytest.Suffix) {
+		if policyName(name) {
 			if len(out.Files) == maxPolicyFiles {
 				return fs.SkipAll
 			}
@@ -63,14 +63,23 @@ func (s *server) listPolicies(*http.Request, *struct{}) (*policyList, error) {
 	return out, nil
 }
 
+// policyName reports whether a file name is one the page may open.
+func policyName(name string) bool {
+	return strings.HasSuffix(name, ".datalog") || strings.HasSuffix(name, policytest.Suffix)
+}
+
 type policyFile struct {
 	Path   string `json:"path"`
 	Source string `json:"source"`
 }
 
-// policyFile returns one file of the policies folder.
+// policyFile returns one Datalog or test file of the policies folder: the
+// files listPolicies lists, not whatever else the folder holds.
 func (s *server) policyFile(r *http.Request, _ *struct{}) (*policyFile, error) {
 	p := r.URL.Query().Get("path")
+	if !policyName(p) {
+		return nil, &apiError{Status: http.StatusForbidden, Code: "not_a_policy", Message: fmt.Sprintf("%q is neither a .datalog file nor a test file (*%s)", p, policytest.Suffix)}
+	}
 	root, err := s.openPolicies(p)
 	if err != nil {
 		return nil, err
