@@ -253,6 +253,10 @@ func (s *server) authorize(r *http.Request, in *authorizeRequest) (*authorizeRes
 		if err != nil {
 			return nil, invalid("time", fmt.Errorf("time: want RFC 3339, such as 2026-01-02T15:04:05Z: %w", err))
 		}
+		if t.Unix() < 0 {
+			// Datalog dates count seconds from 1970 as an unsigned number.
+			return nil, invalid("time", fmt.Errorf("time: %s is before 1970-01-01T00:00:00Z, which Datalog dates cannot hold", in.Time))
+		}
 		req.Time = t
 	}
 

@@ -346,6 +346,7 @@ func TestLimits(t *testing.T) {
 		"source too large":    {post(`{"authority":"`+strings.Repeat(" ", 101)+`"}`, "application/json"), 422, "syntax"},
 		"bad agent name":      {post(`{"blocks":[{"third_party":"a b"}]}`, "application/json"), 422, "agent"},
 		"bad time":            {post(`{"time":"yesterday"}`, "application/json"), 422, "time"},
+		"time before 1970":    {post(`{"time":"1969-12-31T23:59:59Z"}`, "application/json"), 422, "time"},
 		"token too large":     {post(`{"token":"`+strings.Repeat("A", 1000)+`","root_key":"`+s.rootKey().Public().String()+`"}`, "application/json"), 422, "token"},
 		"rebound host":        {evil, 403, "host"},
 		"unknown call":        {newRequest("GET", "/api/nothing", nil), 404, "not_found"},
