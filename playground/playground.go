@@ -32,10 +32,11 @@
 //     codios test runs them.
 //
 // Errors are small JSON documents, {"error": {"code": ..., "message": ...}},
-// with the HTTP status that fits: 413 for a body over the limit, 400 for a
-// request that is not the API's JSON, 422 for Datalog, tokens or keys that
-// do not parse or verify (with a "diagnostics" list of line:col errors for
-// Datalog), 404 and 405.
+// with the HTTP status that fits: 413 for a body over the limit, 415 for
+// one not declared as JSON, 400 for a body that is not the API's JSON, 422
+// for Datalog, tokens or keys that do not parse or verify (with a
+// "diagnostics" list of line:col errors for Datalog), 403 for a foreign
+// Host or a path outside the policies folder, 404 and 405.
 //
 // # Keys
 //
@@ -58,7 +59,14 @@
 // is hostile all the same: bodies, sources, blocks and tokens are bounded
 // by [Limits], evaluation by the Datalog limits, and no input panics the
 // handler. Policy files are read only under [Options.PoliciesDir], through
-// an [os.Root], so no path leaves it.
+// an [os.Root], so no path leaves it, and only its Datalog and test files.
+//
+// # Tests
+//
+// The tests here call the handler through httptest, and fuzz the API with
+// any body. The page itself is tested in a real browser by the module
+// playground/browsertest (headless chromium through chromedp, a dependency
+// kept out of this module), which also takes the README's screenshot.
 package playground
 
 import (
