@@ -312,6 +312,21 @@ func TestDelegation(t *testing.T) {
 	if got := s.texts("#chain .who"); strings.Join(got, " → ") != "block 0 → block 1 → block 2" {
 		t.Errorf("pasted: path %q", got)
 	}
+
+	// With another root key (compliance's), the token does not verify.
+	keys := s.texts("#keys dd")
+	if len(keys) != 2 {
+		t.Fatalf("keys shown: %q, want the root key and compliance's", keys)
+	}
+	s.setText("#paste-root", keys[1])
+	s.click("#authorize")
+	s.waitFor("the error", `!document.getElementById('error').hidden`)
+	if got := s.texts("#error .message"); len(got) != 1 || !strings.Contains(got[0], "does not verify with this root key") {
+		t.Errorf("wrong root key: error %q", got)
+	}
+	if !eval[bool](s, `document.getElementById('verdict').hidden && document.getElementById('token-card').hidden`) {
+		t.Errorf("wrong root key: the previous verdict and token are still shown")
+	}
 }
 
 // TestPolicyLibrary opens a test file of the policy library and runs its

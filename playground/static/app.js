@@ -359,6 +359,8 @@ async function authorize() {
       const ed = editorFor(d.editor);
       if (ed) ed.setDiagnostics(e.diagnostics.filter((x) => x.editor === d.editor));
     }
+    // The last answer's results no longer hold.
+    for (const id of ['verdict', 'token-card', 'world-card']) $(id).hidden = true;
     showError(e);
     return;
   }
