@@ -391,6 +391,7 @@ case "writes, wrongly expected"
   expect allow
 `)
 	write("service/testdata/skipped_test.txt", "")
+	write("bad_test.txt", "nonsense\n")
 	write("notes.md", "not listed")
 	outside := filepath.Join(t.TempDir(), "secret.datalog")
 	if err := os.WriteFile(outside, []byte("secret(1);"), 0o644); err != nil {
@@ -403,7 +404,7 @@ case "writes, wrongly expected"
 
 	var list policyList
 	call(t, s, "GET", "/api/policies", nil, &list)
-	if diff := cmp.Diff(policyList{Enabled: true, Files: []string{"link.datalog", "service/read_only.datalog", "service/service_test.txt"}}, list); diff != "" {
+	if diff := cmp.Diff(policyList{Enabled: true, Files: []string{"bad_test.txt", "link.datalog", "service/read_only.datalog", "service/service_test.txt"}}, list); diff != "" {
 		t.Errorf("list (-want +got):\n%s", diff)
 	}
 	var f policyFile
@@ -429,9 +430,12 @@ case "writes, wrongly expected"
 		res.Cases[0].Name != "reads" || !strings.Contains(res.Cases[1].Detail, "+ fail block 1 check 0") {
 		t.Errorf("test result = %+v", res)
 	}
-	var e errorBody
-	if code, _ := call(t, s, "POST", "/api/policies/test", testRequest{Path: "service/read_only.datalog"}, &e); code != http.StatusUnprocessableEntity {
-		t.Errorf("testing a .datalog file: %d %+v", code, e)
+	for p, want := range map[string]string{"service/read_only.datalog": "not_a_test", "bad_test.txt": "test_file", "../x_test.txt": "outside"} {
+		var e errorBody
+		call(t, s, "POST", "/api/policies/test", testRequest{Path: p}, &e)
+		if e.Error.Code != want {
+			t.Errorf("testing %s: %+v, want code %s", p, e.Error, want)
+		}
 	}
 
 	none := newServer(t, nil)
