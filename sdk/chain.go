@@ -2,7 +2,9 @@ package sdk
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/codios/codios/datalog"
@@ -65,7 +67,44 @@ const (
 // chain is what the middleware reads from a verified token's blocks.
 type chain struct {
 	hops    []Hop
+	json    json.RawMessage // hops, as audit records write them
 	budgets []blockBudget
+}
+
+// maxChainMemo bounds the chains a middleware remembers.
+const maxChainMemo = 2 * DefaultCacheSize
+
+// chainMemo remembers the chain of each verified token, by the token's
+// pointer: a token.Cache hands out the same *Token for the same bytes,
+// so a repeated token is read once. When full it starts over, which
+// costs a re-read per token, never a wrong answer: a pointer is one
+// token for as long as it is held here.
+type chainMemo struct {
+	mu     sync.RWMutex
+	chains map[*token.Token]*chain
+}
+
+func (m *chainMemo) get(tok *token.Token) (*chain, error) {
+	m.mu.RLock()
+	c, ok := m.chains[tok]
+	m.mu.RUnlock()
+	if ok {
+		return c, nil
+	}
+	c, err := readChain(tok)
+	if err != nil {
+		return nil, err
+	}
+	if c.json, err = json.Marshal(c.hops); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	if m.chains == nil || len(m.chains) >= maxChainMemo {
+		m.chains = make(map[*token.Token]*chain)
+	}
+	m.chains[tok] = c
+	m.mu.Unlock()
+	return c, nil
 }
 
 // blockBudget is a budget with the key its counter is shared under.

@@ -12,6 +12,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/codios/codios/datalog"
@@ -117,6 +118,9 @@ type Middleware struct {
 	cfg    Config
 	policy *token.Authorizer
 	closer func() error
+
+	chains   chainMemo
+	policies sync.Map // policy index to its source text, for audit records
 }
 
 // NewMiddleware checks the configuration and parses the policy, once.
@@ -275,11 +279,11 @@ func (m *Middleware) authorize(w http.ResponseWriter, r *http.Request) (*Authori
 	if id, ok := c.tok.RootKeyID(); ok {
 		c.rec.RootKeyID = &id
 	}
-	if c.chain, err = readChain(c.tok); err != nil {
+	if c.chain, err = m.chains.get(c.tok); err != nil {
 		m.refuse(w, r, c, http.StatusUnauthorized, OutcomeInvalid, err.Error())
 		return nil, false
 	}
-	c.rec.Chain = c.chain.hops
+	c.rec.Chain, c.rec.chainJSON = c.chain.hops, c.chain.json
 
 	if m.cfg.Revocations != nil {
 		for i, id := range c.tok.RevocationIDs() {
@@ -305,12 +309,20 @@ func (m *Middleware) authorize(w http.ResponseWriter, r *http.Request) (*Authori
 	}
 	req := &token.Request{Time: c.start.Add(-m.cfg.Leeway), Facts: m.requestFacts(r, act, len(c.chain.hops)-1)}
 	d, err := m.policy.Authorize(r.Context(), c.tok, req)
-	if err != nil {
+	var limit *datalog.LimitError
+	switch {
+	case errors.As(err, &limit) && limit.Limit == "MaxTime":
+		// Time is wall-clock: on a busy server a cheap evaluation can
+		// be descheduled past it. Refuse as overloaded, not as denied.
+		w.Header().Set("Retry-After", "1")
+		m.refuse(w, r, c, http.StatusServiceUnavailable, OutcomeError, err.Error())
+		return nil, false
+	case err != nil:
 		m.refuse(w, r, c, http.StatusForbidden, OutcomeError, err.Error())
 		return nil, false
 	}
 	if d.Policy != nil {
-		c.rec.Policy = d.Policy.Policy.String()
+		c.rec.Policy = m.policyText(d.Policy)
 	}
 	if !d.Allowed {
 		c.rec.FailedChecks = auditChecks(d.FailedChecks, c.chain.hops)
@@ -343,6 +355,17 @@ func (m *Middleware) authorize(w http.ResponseWriter, r *http.Request) (*Authori
 		return nil, false
 	}
 	return &Authorization{RequestID: c.rec.RequestID, Token: c.tok, Decision: d, Chain: c.chain.hops}, true
+}
+
+// policyText is the source of a matched policy, printed once per policy:
+// the policies are fixed when the middleware starts.
+func (m *Middleware) policyText(p *datalog.MatchedPolicy) string {
+	if text, ok := m.policies.Load(p.Index); ok {
+		return text.(string)
+	}
+	text := p.Policy.String()
+	m.policies.Store(p.Index, text)
+	return text
 }
 
 // requestFacts are the facts of a request, for the policy and the
@@ -428,9 +451,10 @@ func bearer(r *http.Request, limits *token.Limits) ([]byte, error) {
 		return nil, fmt.Errorf("%w: not a bearer token", ErrMalformedHeader)
 	}
 	text = strings.TrimSpace(text)
-	if text == "" || strings.ContainsAny(text, " \t") {
-		return nil, fmt.Errorf("%w: not a single token", ErrMalformedHeader)
+	if text == "" {
+		return nil, fmt.Errorf("%w: no token after Bearer", ErrMalformedHeader)
 	}
+	// Base64 decoding refuses inner spaces: two tokens fail there.
 	return token.DecodeText(text, limits)
 }
 

@@ -550,3 +550,32 @@ func TestAgentNamesCannotBeSpoofed(t *testing.T) {
 		}
 	}
 }
+
+// TestEvaluationLimits: a token over the facts limit is refused (403);
+// the wall-clock limit, which a busy server can hit on any call, answers
+// 503 with Retry-After.
+func TestEvaluationLimits(t *testing.T) {
+	for _, tt := range []struct {
+		limits datalog.Limits
+		status int
+	}{
+		{datalog.Limits{MaxTime: time.Nanosecond}, 503},
+		{datalog.Limits{MaxFacts: 2}, 403},
+	} {
+		a, err := token.ParseAuthorizer(reportsPolicy, nil, &token.AuthorizerOptions{Limits: tt.limits})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := newFixture(t, Config{Authorizer: a})
+		w := f.do(t, f.planner, "GET", "/reports/x")
+		if w.Code != tt.status {
+			t.Errorf("%+v: status %d, want %d", tt.limits, w.Code, tt.status)
+		}
+		if tt.status == 503 && w.Header().Get("Retry-After") != "1" {
+			t.Errorf("%+v: Retry-After %q", tt.limits, w.Header().Get("Retry-After"))
+		}
+		if rec := f.audit.last(t); rec.Outcome != OutcomeError || !strings.Contains(rec.Reason, "limit") {
+			t.Errorf("%+v: audit %+v", tt.limits, rec)
+		}
+	}
+}
