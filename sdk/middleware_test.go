@@ -49,7 +49,7 @@ func (m *memoryAudit) Audit(_ context.Context, rec *AuditRecord) error {
 	return nil
 }
 
-func (m *memoryAudit) last(t *testing.T) AuditRecord {
+func (m *memoryAudit) last(t testing.TB) AuditRecord {
 	t.Helper()
 	m.mu.Lock()
 	defer m.mu.Unlock()
