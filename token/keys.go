@@ -39,10 +39,10 @@ var (
 	ErrInvalidSignature = errors.New("token: invalid signature")
 )
 
-// ed25519Options are the verification rules of Ed25519, for one signature
-// and for a batch alike: cofactored; small-order A and R refused; R
-// canonical; A as crypto/ed25519 and the reference take it, canonical or
-// not.
+// ed25519Options are the verification rules of Ed25519 for one
+// signature, which verifyEd25519Batch applies to a batch alike:
+// cofactored; small-order A and R refused; R canonical; A as
+// crypto/ed25519 and the reference take it, canonical or not.
 var ed25519Options = &voied.Options{Verify: &voied.VerifyOptions{AllowNonCanonicalA: true}}
 
 // Sizes of keys and signatures on the wire.
