@@ -32,9 +32,12 @@ var ErrDecode = errors.New("protobuf: cannot parse the message")
 var errRequired = errors.New("protobuf: required field not set")
 
 // decoder holds the state of one decoding: the slabs that the small
-// messages of a block are cut from, and whether a message was read without
-// one of its required fields (which a later part of the input may still
-// provide, so that the whole tree is checked at the end).
+// messages of a block are cut from, and whether a part of the input that
+// encodes a message lacks one of its required fields. As for
+// proto.Unmarshal, that is decided part by part (a message may be written
+// in several parts, merged), and then the whole tree is checked at the
+// end: a later part may provide the field, and the check may then find
+// another one missing where reading did not look.
 type decoder struct {
 	incomplete bool
 
@@ -183,12 +186,19 @@ func (d *decoder) biscuit(b []byte, m *Biscuit, depth int) error {
 	if err != nil {
 		return err
 	}
+	var seen uint8 // the required fields this part of the input sets
 	for len(b) > 0 {
 		num, typ, n, err := field(b)
 		if err != nil {
 			return err
 		}
 		b = b[n:]
+		if num == 2 && typ == protowire.BytesType {
+			seen |= 1 << 2
+		}
+		if num == 4 && typ == protowire.BytesType {
+			seen |= 1 << 4
+		}
 		switch {
 		case num == 1 && typ == protowire.VarintType:
 			var v uint64
@@ -227,7 +237,7 @@ func (d *decoder) biscuit(b []byte, m *Biscuit, depth int) error {
 		}
 		b = b[n:]
 	}
-	if m.Authority == nil || m.Proof == nil {
+	if seen != 1<<2|1<<4 {
 		d.incomplete = true
 	}
 	return nil
@@ -238,12 +248,22 @@ func (d *decoder) signedBlock(b []byte, m *SignedBlock, depth int) error {
 	if err != nil {
 		return err
 	}
+	var seen uint8 // the required fields this part of the input sets
 	for len(b) > 0 {
 		num, typ, n, err := field(b)
 		if err != nil {
 			return err
 		}
 		b = b[n:]
+		if num == 1 && typ == protowire.BytesType {
+			seen |= 1 << 1
+		}
+		if num == 2 && typ == protowire.BytesType {
+			seen |= 1 << 2
+		}
+		if num == 3 && typ == protowire.BytesType {
+			seen |= 1 << 3
+		}
 		switch {
 		case num == 1 && typ == protowire.BytesType:
 			var v []byte
@@ -285,7 +305,7 @@ func (d *decoder) signedBlock(b []byte, m *SignedBlock, depth int) error {
 		}
 		b = b[n:]
 	}
-	if m.Block == nil || m.NextKey == nil || m.Signature == nil {
+	if seen != 1<<1|1<<2|1<<3 {
 		d.incomplete = true
 	}
 	return nil
@@ -296,12 +316,19 @@ func (d *decoder) externalSignature(b []byte, m *ExternalSignature, depth int) e
 	if err != nil {
 		return err
 	}
+	var seen uint8 // the required fields this part of the input sets
 	for len(b) > 0 {
 		num, typ, n, err := field(b)
 		if err != nil {
 			return err
 		}
 		b = b[n:]
+		if num == 1 && typ == protowire.BytesType {
+			seen |= 1 << 1
+		}
+		if num == 2 && typ == protowire.BytesType {
+			seen |= 1 << 2
+		}
 		switch {
 		case num == 1 && typ == protowire.BytesType:
 			var v []byte
@@ -324,7 +351,7 @@ func (d *decoder) externalSignature(b []byte, m *ExternalSignature, depth int) e
 		}
 		b = b[n:]
 	}
-	if m.Signature == nil || m.PublicKey == nil {
+	if seen != 1<<1|1<<2 {
 		d.incomplete = true
 	}
 	return nil
@@ -335,12 +362,19 @@ func (d *decoder) publicKey(b []byte, m *PublicKey, depth int) error {
 	if err != nil {
 		return err
 	}
+	var seen uint8 // the required fields this part of the input sets
 	for len(b) > 0 {
 		num, typ, n, err := field(b)
 		if err != nil {
 			return err
 		}
 		b = b[n:]
+		if num == 1 && typ == protowire.VarintType {
+			seen |= 1 << 1
+		}
+		if num == 2 && typ == protowire.BytesType {
+			seen |= 1 << 2
+		}
 		switch {
 		case num == 1 && typ == protowire.VarintType:
 			var v uint64
@@ -361,7 +395,7 @@ func (d *decoder) publicKey(b []byte, m *PublicKey, depth int) error {
 		}
 		b = b[n:]
 	}
-	if m.Algorithm == nil || m.Key == nil {
+	if seen != 1<<1|1<<2 {
 		d.incomplete = true
 	}
 	return nil
@@ -513,12 +547,16 @@ func (d *decoder) fact(b []byte, m *Fact, depth int) error {
 	if err != nil {
 		return err
 	}
+	var seen uint8 // the required fields this part of the input sets
 	for len(b) > 0 {
 		num, typ, n, err := field(b)
 		if err != nil {
 			return err
 		}
 		b = b[n:]
+		if num == 1 && typ == protowire.BytesType {
+			seen |= 1 << 1
+		}
 		switch {
 		case num == 1 && typ == protowire.BytesType:
 			var v []byte
@@ -536,7 +574,7 @@ func (d *decoder) fact(b []byte, m *Fact, depth int) error {
 		}
 		b = b[n:]
 	}
-	if m.Predicate == nil {
+	if seen != 1<<1 {
 		d.incomplete = true
 	}
 	return nil
@@ -547,12 +585,16 @@ func (d *decoder) rule(b []byte, m *Rule, depth int) error {
 	if err != nil {
 		return err
 	}
+	var seen uint8 // the required fields this part of the input sets
 	for len(b) > 0 {
 		num, typ, n, err := field(b)
 		if err != nil {
 			return err
 		}
 		b = b[n:]
+		if num == 1 && typ == protowire.BytesType {
+			seen |= 1 << 1
+		}
 		switch {
 		case num == 1 && typ == protowire.BytesType:
 			var v []byte
@@ -591,7 +633,7 @@ func (d *decoder) rule(b []byte, m *Rule, depth int) error {
 		}
 		b = b[n:]
 	}
-	if m.Head == nil {
+	if seen != 1<<1 {
 		d.incomplete = true
 	}
 	return nil
@@ -638,12 +680,16 @@ func (d *decoder) pred(b []byte, m *Predicate, depth int) error {
 	if err != nil {
 		return err
 	}
+	var seen uint8 // the required fields this part of the input sets
 	for len(b) > 0 {
 		num, typ, n, err := field(b)
 		if err != nil {
 			return err
 		}
 		b = b[n:]
+		if num == 1 && typ == protowire.VarintType {
+			seen |= 1 << 1
+		}
 		switch {
 		case num == 1 && typ == protowire.VarintType:
 			var v uint64
@@ -665,7 +711,7 @@ func (d *decoder) pred(b []byte, m *Predicate, depth int) error {
 		}
 		b = b[n:]
 	}
-	if m.Name == nil {
+	if seen != 1<<1 {
 		d.incomplete = true
 	}
 	return nil
@@ -855,12 +901,19 @@ func (d *decoder) mapEntry(b []byte, m *MapEntry, depth int) error {
 	if err != nil {
 		return err
 	}
+	var seen uint8 // the required fields this part of the input sets
 	for len(b) > 0 {
 		num, typ, n, err := field(b)
 		if err != nil {
 			return err
 		}
 		b = b[n:]
+		if num == 1 && typ == protowire.BytesType {
+			seen |= 1 << 1
+		}
+		if num == 2 && typ == protowire.BytesType {
+			seen |= 1 << 2
+		}
 		switch {
 		case num == 1 && typ == protowire.BytesType:
 			var v []byte
@@ -886,7 +939,7 @@ func (d *decoder) mapEntry(b []byte, m *MapEntry, depth int) error {
 		}
 		b = b[n:]
 	}
-	if m.Key == nil || m.Value == nil {
+	if seen != 1<<1|1<<2 {
 		d.incomplete = true
 	}
 	return nil
@@ -1022,12 +1075,16 @@ func (d *decoder) opUnary(b []byte, m *OpUnary, depth int) error {
 	if err != nil {
 		return err
 	}
+	var seen uint8 // the required fields this part of the input sets
 	for len(b) > 0 {
 		num, typ, n, err := field(b)
 		if err != nil {
 			return err
 		}
 		b = b[n:]
+		if num == 1 && typ == protowire.VarintType {
+			seen |= 1 << 1
+		}
 		switch {
 		case num == 1 && typ == protowire.VarintType:
 			var v uint64
@@ -1048,7 +1105,7 @@ func (d *decoder) opUnary(b []byte, m *OpUnary, depth int) error {
 		}
 		b = b[n:]
 	}
-	if m.Kind == nil {
+	if seen != 1<<1 {
 		d.incomplete = true
 	}
 	return nil
@@ -1059,12 +1116,16 @@ func (d *decoder) opBinary(b []byte, m *OpBinary, depth int) error {
 	if err != nil {
 		return err
 	}
+	var seen uint8 // the required fields this part of the input sets
 	for len(b) > 0 {
 		num, typ, n, err := field(b)
 		if err != nil {
 			return err
 		}
 		b = b[n:]
+		if num == 1 && typ == protowire.VarintType {
+			seen |= 1 << 1
+		}
 		switch {
 		case num == 1 && typ == protowire.VarintType:
 			var v uint64
@@ -1085,7 +1146,7 @@ func (d *decoder) opBinary(b []byte, m *OpBinary, depth int) error {
 		}
 		b = b[n:]
 	}
-	if m.Kind == nil {
+	if seen != 1<<1 {
 		d.incomplete = true
 	}
 	return nil

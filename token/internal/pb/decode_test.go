@@ -122,6 +122,7 @@ func TestUnmarshalEdges(t *testing.T) {
 		"bad packed":          msg(nil, 5, msg(msg(nil, 1, pred), 3, msg(nil, 1, msg(nil, 4, msg(nil, 1, []byte{0x81}))))),
 		"binary without kind": msg(nil, 5, msg(msg(nil, 1, pred), 3, msg(nil, 1, msg(nil, 3, varint(nil, 2, 1))))),
 		"both missing":        msg(msg(nil, 4, msg(msg(nil, 1, predWithTerm), 1, pred)), 5, msg(msg(nil, 1, pred), 3, msg(nil, 1, msg(nil, 3, varint(nil, 2, 1))))),
+		"2nd part lacks name": msg(msg(nil, 4, msg(msg(nil, 1, pred), 1, predWithTerm)), 5, msg(msg(nil, 1, pred), 3, msg(nil, 1, msg(nil, 3, varint(nil, 2, 1))))),
 		"binary":              msg(nil, 5, msg(msg(nil, 1, pred), 3, msg(nil, 1, msg(nil, 3, varint(nil, 1, 4))))),
 		"oneof replaced":      msg(nil, 4, msg(nil, 1, append(pred, msg(nil, 2, msg(varint(nil, 3, 7), 7, nil))...))),
 		"set merged":          msg(nil, 4, msg(nil, 1, append(pred, msg(nil, 2, msg(msg(nil, 7, msg(nil, 1, strTerm)), 7, msg(nil, 1, varint(nil, 2, 3))))...))),
