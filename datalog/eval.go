@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 )
@@ -64,10 +65,30 @@ func (r *relation) rows(col int, v val, lo, hi int) []int32 {
 	return list[start:end]
 }
 
+// reserve makes room for rows more facts, from the arena while the
+// relation is empty.
+func (r *relation) reserve(a *arena, rows int) {
+	if cap(r.origins)-len(r.origins) >= rows {
+		return
+	}
+	if len(r.origins) == 0 {
+		r.terms = carve(&a.vals, rows*r.arity, 16)[:0]
+		r.origins = carve(&a.origins, rows, 4)[:0]
+		return
+	}
+	r.terms = slices.Grow(r.terms, rows*r.arity)
+	r.origins = slices.Grow(r.origins, rows)
+}
+
 func (w *World) relation(k predKey) *relation {
 	r := w.relations[k]
 	if r == nil {
-		r = &relation{pred: k, arity: k.arity}
+		if w.relations == nil {
+			w.relations = map[predKey]*relation{}
+		}
+		a := &w.arena
+		r = &carve(&a.rels, 1, 4)[0]
+		*r = relation{pred: k, arity: k.arity}
 		w.relations[k] = r
 		w.relList = append(w.relList, r)
 	}
@@ -190,28 +211,24 @@ type crule struct {
 
 // ccheck is a compiled check or policy.
 type ccheck struct {
-	queries []*cbody
+	queries []cbody
 	check   Check
 	policy  Policy
 	index   int
 }
 
-func (w *World) compileRule(r Rule, trusted origin, b BlockID) (*crule, error) {
-	c := &exprCompiler{w: w, slots: map[string]int{}, bound: map[string]bool{}, maxDepth: w.limits.MaxDepth}
-	body, err := w.compileBody(r.Body, trusted, c)
-	if err != nil {
-		return nil, err
+// newRule makes a rule of the world from its template.
+func (w *World) newRule(tr *trule, m *remapper, trusted origin, b BlockID) *crule {
+	a := &w.arena
+	r2 := &carve(&a.rules, 1, 1)[0]
+	*r2 = crule{cbody: m.body(&tr.body, trusted), block: b, head: m.pred(tr.head)}
+	r2.binding = carve(&a.vals, r2.nslots, 16)
+	for i := range r2.binding {
+		r2.binding[i] = unbound
 	}
-	head, err := w.compilePred(r.Head, c)
-	if err != nil {
-		return nil, err
-	}
-	body.nslots = c.nslots
-	r2 := &crule{cbody: *body, block: b, head: head}
-	r2.binding = newBinding(r2.nslots)
-	r2.vals = make([]val, len(head.terms))
-	r2.ranges = make([][2]int, len(r2.preds))
-	r2.rels = make([]*relation, len(r2.preds))
+	r2.vals = carve(&a.vals, len(r2.head.terms), 16)
+	r2.ranges = carve(&a.ranges, len(r2.preds), 4)
+	r2.rels = carve(&a.relps, len(r2.preds), 4)
 	r2.emit = func(o origin) (bool, error) {
 		for i, t := range r2.head.terms {
 			if t.isVar {
@@ -226,25 +243,22 @@ func (w *World) compileRule(r Rule, trusted origin, b BlockID) (*crule, error) {
 		// insert copies the values, so one buffer serves every match.
 		return false, w.insert(r2.head.key, o.with(r2.block), r2.vals, true)
 	}
-	return r2, nil
+	return r2
 }
 
-func (w *World) compileQueries(queries []Body, blockTrust origin, b BlockID) (*ccheck, error) {
-	cc := &ccheck{}
-	for _, q := range queries {
-		c := &exprCompiler{w: w, slots: map[string]int{}, bound: map[string]bool{}, maxDepth: w.limits.MaxDepth}
-		body, err := w.compileBody(q, w.trusted(q.Scopes, blockTrust, b), c)
-		if err != nil {
-			return nil, err
-		}
-		body.nslots = c.nslots
-		cc.queries = append(cc.queries, body)
+// newCheck makes a check or policy of the world from its template.
+func (w *World) newCheck(tc *tcheck, m *remapper, blockTrust origin, b BlockID, index int) *ccheck {
+	cc := &carve(&w.arena.checks, 1, 1)[0]
+	*cc = ccheck{queries: carve(&w.arena.bodies, len(tc.queries), 1), check: tc.check, policy: tc.policy, index: index}
+	for i := range tc.queries {
+		q := &tc.queries[i]
+		cc.queries[i] = m.body(&q.body, w.trusted(q.scopes, blockTrust, b))
 	}
-	return cc, nil
+	return cc
 }
 
-func (w *World) compilePred(p Predicate, c *exprCompiler) (cpred, error) {
-	cp := cpred{key: predKey{w.in.str(p.Name), len(p.Terms)}, terms: make([]cterm, len(p.Terms))}
+func compilePred(p Predicate, c *exprCompiler) (cpred, error) {
+	cp := cpred{key: predKey{c.in.str(p.Name), len(p.Terms)}, terms: make([]cterm, len(p.Terms))}
 	for i, t := range p.Terms {
 		switch t := t.(type) {
 		case Variable:
@@ -252,21 +266,22 @@ func (w *World) compilePred(p Predicate, c *exprCompiler) (cpred, error) {
 		case nil, Parameter:
 			return cpred{}, fmt.Errorf("%w: predicate %s holds %v", ErrInvalidType, p.Name, t)
 		default:
-			if msg := checkGround(t, w.limits.MaxDepth); msg != "" {
+			if msg := checkGround(t, c.maxDepth); msg != "" {
 				return cpred{}, fmt.Errorf("%w: predicate %s: %s", ErrInvalidType, p.Name, msg)
 			}
-			cp.terms[i] = cterm{v: w.in.intern(t)}
+			cp.terms[i] = cterm{v: c.in.intern(t)}
 		}
 	}
 	return cp, nil
 }
 
-func (w *World) compileBody(b Body, trusted origin, c *exprCompiler) (*cbody, error) {
-	cb := &cbody{trusted: trusted}
+// compileBody compiles a query; its trust is set when it is loaded.
+func compileBody(b Body, c *exprCompiler) (cbody, error) {
+	cb := cbody{preds: make([]cpred, 0, len(b.Predicates))}
 	for _, p := range b.Predicates {
-		cp, err := w.compilePred(p, c)
+		cp, err := compilePred(p, c)
 		if err != nil {
-			return nil, err
+			return cbody{}, err
 		}
 		cb.preds = append(cb.preds, cp)
 	}
@@ -276,7 +291,7 @@ func (w *World) compileBody(b Body, trusted origin, c *exprCompiler) (*cbody, er
 	for _, e := range b.Expressions {
 		ops, err := c.compile(e.Ops, 0)
 		if err != nil {
-			return nil, err
+			return cbody{}, err
 		}
 		cb.exprs = append(cb.exprs, ops)
 	}
@@ -517,17 +532,32 @@ func (w *World) applyRule(r *crule, first bool) error {
 	return nil
 }
 
-// fullJoiner reads every fact of the body's relations.
+// fullJoiner reads every fact of the body's relations. Its buffers are
+// the world's, reused by every check: checks run one at a time.
 func (w *World) fullJoiner(b *cbody) *joiner {
-	j := &joiner{w: w, body: b, order: w.fullOrder(b), binding: newBinding(b.nslots),
-		ranges: make([][2]int, len(b.preds)), rels: make([]*relation, len(b.preds))}
+	j := &w.full
+	n := len(b.preds)
+	*j = joiner{w: w, body: b, order: w.fullOrder(b),
+		binding: resize(w.full.binding, b.nslots), ranges: resize(w.full.ranges, n), rels: resize(w.full.rels, n)}
+	for i := range j.binding {
+		j.binding[i] = unbound
+	}
 	for i, p := range b.preds {
+		j.rels[i], j.ranges[i] = nil, [2]int{}
 		if rel := w.relations[p.key]; rel != nil {
 			j.rels[i] = rel
 			j.ranges[i] = [2]int{0, rel.len()}
 		}
 	}
 	return j
+}
+
+// resize returns s with length n, reusing its array when it can.
+func resize[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n, max(n, 8))
+	}
+	return s[:n]
 }
 
 func (w *World) fullOrder(b *cbody) []int {
@@ -540,9 +570,11 @@ func (w *World) fullOrder(b *cbody) []int {
 // exists reports whether the body matches at least once.
 func (w *World) exists(b *cbody) (bool, error) {
 	j := w.fullJoiner(b)
-	j.onMatch = func(origin) (bool, error) { return true, nil }
+	j.onMatch = stopAtFirst
 	return j.run()
 }
+
+func stopAtFirst(origin) (bool, error) { return true, nil }
 
 // all reports whether the body matches and every match satisfies its
 // expressions: the semantics of check all.
@@ -572,7 +604,8 @@ func (w *World) all(b *cbody) (bool, error) {
 
 // passes evaluates a check: one of its queries must succeed.
 func (w *World) passes(kind CheckKind, c *ccheck) (bool, error) {
-	for _, q := range c.queries {
+	for i := range c.queries {
+		q := &c.queries[i]
 		var ok bool
 		var err error
 		switch kind {
@@ -685,11 +718,14 @@ func (w *World) Query(ctx context.Context, r Rule) ([]Fact, error) {
 	if err := checkRules([]Rule{r}, AuthorizerBlock); err != nil {
 		return nil, err
 	}
-	trust := w.trusted(w.authorizer.Scopes, defaultTrust, AuthorizerBlock)
-	cr, err := w.compileRule(r, w.trusted(r.Body.Scopes, trust, AuthorizerBlock), AuthorizerBlock)
+	trust := w.trusted(w.authScopes, defaultTrust, AuthorizerBlock)
+	qt := &template{in: w.in}
+	tr, err := compileRuleTemplate(r, qt.in, w.limits.MaxDepth)
 	if err != nil {
 		return nil, &RuleError{Block: AuthorizerBlock, What: "query", Source: r.String(), Err: err}
 	}
+	m := w.bind(qt)
+	cr := w.newRule(&tr, &m, w.trusted(r.Body.Scopes, trust, AuthorizerBlock), AuthorizerBlock)
 	// A query runs on its own clock: the world's may be spent.
 	w.ctx = ctx
 	w.deadline = time.Now().Add(w.limits.MaxTime)

@@ -48,7 +48,7 @@ type sv struct {
 
 // exprCompiler resolves the variables of a rule's expressions to slots.
 type exprCompiler struct {
-	w     *World
+	in    *interner
 	slots map[string]int
 	// bound are the variables bound when an expression runs: the body's,
 	// then the parameters of the enclosing closures.
@@ -82,7 +82,7 @@ func (c *exprCompiler) compile(ops []Op, depth int) ([]cop, error) {
 			if op.Term == nil || op.Term.Kind() == KindParameter || checkGround(op.Term, c.maxDepth) != "" {
 				return nil, fmt.Errorf("%w: expression holds %v", ErrInvalidType, op.Term)
 			}
-			out = append(out, cop{kind: copValue, v: c.w.in.intern(op.Term)})
+			out = append(out, cop{kind: copValue, v: c.in.intern(op.Term)})
 		case Unary:
 			out = append(out, cop{kind: copUnary, unary: op.Op, extern: op.Extern})
 		case Binary:
@@ -536,6 +536,9 @@ func (e *evaluator) matches(s, pattern string) (val, error) {
 			// As in the reference: a pattern that does not compile matches
 			// nothing.
 			re = nil
+		}
+		if e.w.regexps == nil {
+			e.w.regexps = map[string]*regexp.Regexp{}
 		}
 		if len(e.w.regexps) < maxCachedRegexps {
 			e.w.regexps[pattern] = re

@@ -20,7 +20,7 @@ func evalExpr(t *testing.T, w *World, src string) (Term, error) {
 		t.Fatalf("%q is not one expression", src)
 	}
 	w.deadline = time.Now().Add(time.Second)
-	comp := &exprCompiler{w: w, slots: map[string]int{}, bound: map[string]bool{}, maxDepth: w.limits.MaxDepth}
+	comp := newExprCompiler(w.in, w.limits.MaxDepth)
 	ops, err := comp.compile(c.Queries[0].Expressions[0].Ops, 0)
 	if err != nil {
 		return nil, err

@@ -22,7 +22,7 @@ var unbound = val{k: kindUnbound}
 // interner owns the strings, byte strings and collections of one world.
 type interner struct {
 	strs    []string
-	strIDs  map[string]uint64
+	strIDs  map[string]uint64 // nil while strs is short: see str
 	comps   []composite
 	compIDs map[string]uint64
 	keyBuf  []byte
@@ -32,20 +32,48 @@ type interner struct {
 // by (kind, n), an order that makes equal sets identical; a map's elems
 // alternate key and value, sorted by key.
 type composite struct {
+	kind  Kind
 	elems []val
 }
 
-func newInterner() *interner {
-	return &interner{strIDs: map[string]uint64{}, compIDs: map[string]uint64{}}
+func newInterner() *interner { return &interner{} }
+
+// reserve sizes an empty interner for about strs strings and comps
+// collections.
+func (in *interner) reserve(strs, comps int) {
+	if len(in.strs) == 0 {
+		in.strs = make([]string, 0, strs)
+	}
+	if len(in.comps) == 0 && comps > 0 {
+		in.comps = make([]composite, 0, comps)
+	}
 }
 
+// maxScannedStrs is the number of strings up to which an interner finds
+// a string by scanning them; past it, a map takes over.
+const maxScannedStrs = 16
+
 func (in *interner) str(s string) uint64 {
-	if id, ok := in.strIDs[s]; ok {
+	if in.strIDs == nil {
+		for i, x := range in.strs {
+			if x == s {
+				return uint64(i)
+			}
+		}
+		if len(in.strs) >= maxScannedStrs {
+			in.strIDs = make(map[string]uint64, 2*len(in.strs))
+			for i, x := range in.strs {
+				in.strIDs[x] = uint64(i)
+			}
+		}
+	} else if id, ok := in.strIDs[s]; ok {
 		return id
 	}
 	id := uint64(len(in.strs))
 	in.strs = append(in.strs, s)
-	in.strIDs[s] = id
+	if in.strIDs != nil {
+		in.strIDs[s] = id
+	}
 	return id
 }
 
@@ -81,8 +109,11 @@ func (in *interner) collection(k Kind, elems []val) val {
 	if id, ok := in.compIDs[string(buf)]; ok {
 		return val{k, id}
 	}
+	if in.compIDs == nil {
+		in.compIDs = map[string]uint64{}
+	}
 	id := uint64(len(in.comps))
-	in.comps = append(in.comps, composite{elems: elems})
+	in.comps = append(in.comps, composite{kind: k, elems: elems})
 	in.compIDs[string(buf)] = id
 	return val{k, id}
 }

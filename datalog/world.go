@@ -31,8 +31,11 @@ type World struct {
 	regexps map[string]*regexp.Regexp
 	ev      evaluator
 
-	blocks     []blockInput
-	authorizer Program
+	blocks []blockInput
+	// auth is what the authorizer was given, in order; authScopes are
+	// the scopes of its programs, which apply to all of it.
+	auth       []authInput
+	authScopes []Scope
 
 	ran    bool
 	runErr error
@@ -49,11 +52,21 @@ type World struct {
 	ctx      context.Context
 	deadline time.Time
 	steps    int
+
+	factBuf []val
+	full    joiner // see fullJoiner
+	arena   arena
 }
 
 type blockInput struct {
 	prog *Program
 	key  *PublicKey
+}
+
+// authInput is a program added to the authorizer, or (prog nil) a fact.
+type authInput struct {
+	prog *Program
+	fact Fact
 }
 
 // MaxBlocks is the most blocks a world holds, the authorizer aside.
@@ -104,11 +117,9 @@ func NewWorld(opts *Options) *World {
 		opts = &Options{}
 	}
 	w := &World{
-		limits:    opts.Limits.withDefaults(),
-		externs:   opts.Externs,
-		in:        newInterner(),
-		regexps:   map[string]*regexp.Regexp{},
-		relations: map[predKey]*relation{},
+		limits:  opts.Limits.withDefaults(),
+		externs: opts.Externs,
+		in:      &interner{},
 	}
 	w.ev.w = w
 	return w
@@ -140,13 +151,19 @@ func (w *World) AddBlock(p *Program, externalKey *PublicKey) (BlockID, error) {
 	if err := checkRules(p.Rules, id); err != nil {
 		return 0, err
 	}
+	if w.blocks == nil {
+		w.blocks = make([]blockInput, 0, 4)
+	}
 	w.blocks = append(w.blocks, blockInput{prog: p, key: externalKey})
 	return id, nil
 }
 
 // AddAuthorizer adds facts, rules, checks and policies to the authorizer.
 // It may be called several times (request facts, then the service's
-// policy, say); everything added keeps its order.
+// policy, say); everything added keeps its order. The program is kept,
+// not copied: do not change it afterwards. Its compiled form is cached
+// for as long as the program is reachable, so that a policy given to many
+// worlds is compiled once.
 func (w *World) AddAuthorizer(p *Program) error {
 	if w.ran {
 		return ErrWorldRan
@@ -154,12 +171,8 @@ func (w *World) AddAuthorizer(p *Program) error {
 	if err := checkRules(p.Rules, AuthorizerBlock); err != nil {
 		return err
 	}
-	a := &w.authorizer
-	a.Scopes = append(a.Scopes, p.Scopes...)
-	a.Facts = append(a.Facts, p.Facts...)
-	a.Rules = append(a.Rules, p.Rules...)
-	a.Checks = append(a.Checks, p.Checks...)
-	a.Policies = append(a.Policies, p.Policies...)
+	w.authScopes = append(w.authScopes, p.Scopes...)
+	w.auth = append(w.auth, authInput{prog: p})
 	return nil
 }
 
@@ -168,7 +181,7 @@ func (w *World) AddFact(f Fact) error {
 	if w.ran {
 		return ErrWorldRan
 	}
-	w.authorizer.Facts = append(w.authorizer.Facts, f)
+	w.auth = append(w.auth, authInput{fact: f})
 	return nil
 }
 
@@ -274,60 +287,163 @@ func (w *World) trusted(scopes []Scope, defaults origin, b BlockID) origin {
 var defaultTrust = originOf(0).with(AuthorizerBlock)
 
 func (w *World) load() error {
+	// Compile (or find) every template first, to size the arena once.
+	temps := make([]*template, len(w.blocks)+len(w.auth))
+	var need arenaSizes
+	for i, blk := range w.blocks {
+		temps[i] = w.templateOf(blk.prog)
+		need.add(temps[i].need)
+	}
+	for i, a := range w.auth {
+		if a.prog != nil {
+			t := w.templateOf(a.prog)
+			temps[len(w.blocks)+i] = t
+			need.add(t.need)
+		}
+	}
+	w.arena.reserve(need)
+	w.in.reserve(need.ids+2*len(w.auth), need.vals)
+	w.relations = make(map[predKey]*relation, need.rels+len(w.auth))
 	w.checks = make([][]*ccheck, len(w.blocks)+1)
 	for i, blk := range w.blocks {
-		if err := w.loadProgram(blk.prog, BlockID(i), &w.checks[i]); err != nil {
+		b := BlockID(i)
+		t := temps[i]
+		m := w.bind(t)
+		if err := w.loadFacts(t, &m, b, 0); err != nil {
+			return err
+		}
+		trust := w.trusted(blk.prog.Scopes, defaultTrust, b)
+		if err := w.loadRules(t, &m, trust, b, 0); err != nil {
+			return err
+		}
+		if err := w.loadChecks(t, &m, trust, b, 0); err != nil {
 			return err
 		}
 	}
-	if err := w.loadProgram(&w.authorizer, AuthorizerBlock, &w.checks[len(w.blocks)]); err != nil {
-		return err
-	}
-	blockTrust := w.trusted(w.authorizer.Scopes, defaultTrust, AuthorizerBlock)
-	for i, p := range w.authorizer.Policies {
-		c, err := w.compileQueries(p.Queries, blockTrust, AuthorizerBlock)
-		if err != nil {
-			return &RuleError{Block: AuthorizerBlock, What: "policy", Index: i, Source: p.String(), Err: err}
+	return w.loadAuthorizer(temps[len(w.blocks):])
+}
+
+// loadAuthorizer loads what the authorizer was given as one program: its
+// facts, then its rules, checks and policies, each in order. temps are
+// the templates of its programs, nil for its single facts.
+func (w *World) loadAuthorizer(temps []*template) error {
+	b := AuthorizerBlock
+	o := originOf(b)
+	maps := make([]remapper, len(w.auth))
+	nfacts := 0
+	for i, a := range w.auth {
+		if a.prog == nil {
+			f := a.fact
+			vals := make([]val, len(f.Terms))
+			for j, t := range f.Terms {
+				if t == nil || t.Kind() == KindVariable || t.Kind() == KindParameter || checkGround(t, w.limits.MaxDepth) != "" {
+					return &RuleError{Block: b, What: "fact", Index: nfacts, Source: f.String(), Err: fmt.Errorf("%w: a fact holds values only", ErrInvalidType)}
+				}
+				vals[j] = w.in.intern(t)
+			}
+			if err := w.insert(predKey{w.in.str(f.Name), len(vals)}, o, vals, false); err != nil {
+				return err
+			}
+			nfacts++
+			continue
 		}
-		c.policy = p
-		c.index = i
-		w.policies = append(w.policies, c)
+		maps[i] = w.bind(temps[i])
+		if err := w.loadFacts(temps[i], &maps[i], b, nfacts); err != nil {
+			return err
+		}
+		nfacts += len(a.prog.Facts)
+	}
+	trust := w.trusted(w.authScopes, defaultTrust, b)
+	n := 0
+	for i, t := range temps {
+		if t == nil {
+			continue
+		}
+		if err := w.loadRules(t, &maps[i], trust, b, n); err != nil {
+			return err
+		}
+		n += len(w.auth[i].prog.Rules)
+	}
+	n = 0
+	for i, t := range temps {
+		if t == nil {
+			continue
+		}
+		if err := w.loadChecks(t, &maps[i], trust, b, n); err != nil {
+			return err
+		}
+		n += len(w.auth[i].prog.Checks)
+	}
+	n = 0
+	for i, t := range temps {
+		if t == nil {
+			continue
+		}
+		for k := range t.policies {
+			w.policies = append(w.policies, w.newCheck(&t.policies[k], &maps[i], trust, b, n+k))
+		}
+		if err := t.errAt("policy", b, n); err != nil {
+			return err
+		}
+		n += len(w.auth[i].prog.Policies)
 	}
 	return nil
 }
 
-func (w *World) loadProgram(p *Program, b BlockID, checks *[]*ccheck) error {
+// errAt returns the template's error if it is of this kind, placed in
+// block b, its index shifted by offset.
+func (t *template) errAt(what string, b BlockID, offset int) error {
+	if t.err == nil || t.err.What != what {
+		return nil
+	}
+	e := *t.err
+	e.Block = b
+	e.Index += offset
+	return &e
+}
+
+// loadFacts inserts the facts of a template; offset is the index of its
+// first fact among its block's.
+func (w *World) loadFacts(t *template, m *remapper, b BlockID, offset int) error {
 	o := originOf(b)
-	for i, f := range p.Facts {
-		vals := make([]val, len(f.Terms))
-		for j, t := range f.Terms {
-			if t == nil || t.Kind() == KindVariable || t.Kind() == KindParameter || checkGround(t, w.limits.MaxDepth) != "" {
-				return &RuleError{Block: b, What: "fact", Index: i, Source: f.String(), Err: fmt.Errorf("%w: a fact holds values only", ErrInvalidType)}
-			}
-			vals[j] = w.in.intern(t)
+	for _, kc := range t.factKeys {
+		w.relation(predKey{m.str(kc.key.name), kc.key.arity}).reserve(&w.arena, kc.count)
+	}
+	vals := w.factBuf
+	for _, f := range t.facts {
+		vals = vals[:0]
+		for _, v := range f.vals {
+			vals = append(vals, m.val(v))
 		}
-		if err := w.insert(predKey{w.in.str(f.Name), len(vals)}, o, vals, false); err != nil {
+		// insert copies the values.
+		if err := w.insert(predKey{m.str(f.key.name), f.key.arity}, o, vals, false); err != nil {
 			return err
 		}
 	}
-	blockTrust := w.trusted(p.Scopes, defaultTrust, b)
-	for i, r := range p.Rules {
-		cr, err := w.compileRule(r, w.trusted(r.Body.Scopes, blockTrust, b), b)
-		if err != nil {
-			return &RuleError{Block: b, What: "rule", Index: i, Source: r.String(), Err: err}
-		}
-		w.rules = append(w.rules, cr)
+	w.factBuf = vals
+	return t.errAt("fact", b, offset)
+}
+
+func (w *World) loadRules(t *template, m *remapper, blockTrust origin, b BlockID, offset int) error {
+	for i := range t.rules {
+		tr := &t.rules[i]
+		w.rules = append(w.rules, w.newRule(tr, m, w.trusted(tr.scopes, blockTrust, b), b))
 	}
-	for i, c := range p.Checks {
-		cc, err := w.compileQueries(c.Queries, blockTrust, b)
-		if err != nil {
-			return &RuleError{Block: b, What: "check", Index: i, Source: c.String(), Err: err}
-		}
-		cc.check = c
-		cc.index = i
-		*checks = append(*checks, cc)
+	return t.errAt("rule", b, offset)
+}
+
+func (w *World) loadChecks(t *template, m *remapper, blockTrust origin, b BlockID, offset int) error {
+	checks := &w.checks[len(w.blocks)]
+	if b != AuthorizerBlock {
+		checks = &w.checks[b]
 	}
-	return nil
+	if *checks == nil {
+		*checks = carve(&w.arena.checkps, len(t.checks), 4)[:0]
+	}
+	for i := range t.checks {
+		*checks = append(*checks, w.newCheck(&t.checks[i], m, blockTrust, b, offset+i))
+	}
+	return t.errAt("check", b, offset)
 }
 
 // FactGroup is the facts of one origin: the blocks they were derived from.

@@ -1,0 +1,160 @@
+package datalog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// sharedBlocks and sharedAuthorizer use what a template remaps: strings,
+// byte strings, sets, arrays, maps, closures, rules and scopes.
+var sharedBlocks = []string{
+	`user("alice"); right("/a", "read"); right("/b", "write"); tags({"x", "y"}, [1, "z"], {"k": hex:0a});
+	 can($r, $op) <- right($r, $op), $r.starts_with("/");
+	 check if time($t), $t < 2030-01-01T00:00:00Z;`,
+	`check if resource($r), ["/a", "/b"].contains($r), {"x"}.all($e -> $e.length() == 1);
+	 derived("block1", $r) <- resource($r);`,
+	`other($r) <- right($r, $op) trusting previous;
+	 check if can("/a", "read") trusting authority;`,
+}
+
+const sharedAuthorizer = `resource("/a"); operation("read"); time(2029-01-01T00:00:00Z);
+	seen($a) <- tags($s, $a, $m), $s.contains("x"), $a.get(1) == "z";
+	check if seen([1, "z"]);
+	allow if can($r, $op), resource($r), operation($op), {"k": hex:0a} === {"k": hex:0a};
+	deny if true;`
+
+// evalShared authorizes the programs in a new world and returns the
+// result and every fact, as text.
+func evalShared(t *testing.T, blocks []*Program, auth *Program) string {
+	w := NewWorld(nil)
+	for _, b := range blocks {
+		if _, err := w.AddBlock(b, nil); err != nil {
+			t.Error(err)
+			return ""
+		}
+	}
+	if err := w.AddAuthorizer(auth); err != nil {
+		t.Error(err)
+		return ""
+	}
+	res, err := w.Authorize(context.Background())
+	if err != nil {
+		t.Error(err)
+		return ""
+	}
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "allowed %v, policy %v, failed %v\n", res.Allowed(), res.Policy, res.FailedChecks)
+	for _, g := range w.Facts() {
+		fmt.Fprintf(&sb, "%v: %v\n", g.Origin, g.Facts)
+	}
+	return sb.String()
+}
+
+func parseShared(t *testing.T) ([]*Program, *Program) {
+	t.Helper()
+	var blocks []*Program
+	for _, src := range sharedBlocks {
+		p, err := ParseBlock(src, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		blocks = append(blocks, p)
+	}
+	auth, err := ParseAuthorizer(sharedAuthorizer, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return blocks, auth
+}
+
+// TestSharedPrograms loads the same programs into many worlds at once, as
+// a shared authorizer does, and checks that each decides as a world given
+// programs of its own.
+func TestSharedPrograms(t *testing.T) {
+	blocks, auth := parseShared(t)
+	want := evalShared(t, blocks, auth)
+	if !strings.HasPrefix(want, "allowed true") || !strings.Contains(want, `seen([1, "z"])`) {
+		t.Fatalf("unexpected baseline:\n%s", want)
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 20 {
+				if got := evalShared(t, blocks, auth); got != want {
+					t.Errorf("shared programs: got\n%s\nwant\n%s", got, want)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	freshBlocks, freshAuth := parseShared(t)
+	if got := evalShared(t, freshBlocks, freshAuth); got != want {
+		t.Errorf("fresh programs: got\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestProgramGrown checks that a program given more checks after worlds
+// used it (and shared its template: the second time) is compiled again.
+func TestProgramGrown(t *testing.T) {
+	blocks, auth := parseShared(t)
+	for range 2 {
+		if got := evalShared(t, blocks, auth); !strings.HasPrefix(got, "allowed true") {
+			t.Fatalf("before: %s", got)
+		}
+	}
+	c, err := ParseCheck(`check if user("bob")`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth.Checks = append(auth.Checks, c)
+	if got := evalShared(t, blocks, auth); !strings.HasPrefix(got, "allowed false") || !strings.Contains(got, `user("bob")`) {
+		t.Errorf("after: %s", got)
+	}
+}
+
+// TestAuthorizerErrorIndex checks that an error in one of several
+// programs given to the authorizer is placed among all of them.
+func TestAuthorizerErrorIndex(t *testing.T) {
+	good, err := ParseAuthorizer(`a(1); a(2); r($x) <- a($x);`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	badFact := &Program{Facts: []Fact{
+		{Predicate{Name: "b", Terms: []Term{Integer(1)}}},
+		{Predicate{Name: "b", Terms: []Term{Variable("x")}}},
+	}}
+	badCheck := &Program{Checks: []Check{{Queries: []Body{{Predicates: []Predicate{{Name: "a", Terms: []Term{Variable("x")}}}}}}, {Queries: []Body{{Predicates: []Predicate{{Name: "c", Terms: []Term{nil}}}}}}}}
+	tests := []struct {
+		name  string
+		parts []*Program
+		what  string
+		index int
+	}{
+		{"fact", []*Program{good, badFact}, "fact", 1 + 2 + 1},
+		{"check", []*Program{good, badCheck}, "check", 1},
+		{"check after fact", []*Program{badCheck, badFact}, "fact", 1 + 0 + 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := NewWorld(nil)
+			if err := w.AddFact(Fact{Predicate{Name: "f", Terms: []Term{String("x")}}}); err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range tt.parts {
+				if err := w.AddAuthorizer(p); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err := w.Authorize(context.Background())
+			var re *RuleError
+			if !errors.As(err, &re) || re.Block != AuthorizerBlock || re.What != tt.what || re.Index != tt.index {
+				t.Errorf("got %v (%+v), want %s %d", err, re, tt.what, tt.index)
+			}
+		})
+	}
+}
