@@ -178,7 +178,10 @@ func compileTemplate(p *Program, maxDepth int, in *interner) *template {
 // arenaSizes counts the elements of each slab of an arena.
 type arenaSizes struct {
 	preds, terms, bodies, checks, rules, vals, rels, ids, ranges int
-	exprs, ops, rows, facts                                      int
+	exprs, ops, rows, facts, comps                               int
+	// joinSlots and joinPreds are the most slots and predicates of a
+	// check's query: the sizes of the buffers of fullJoiner.
+	joinSlots, joinPreds int
 }
 
 func (a *arenaSizes) add(b arenaSizes) {
@@ -195,12 +198,15 @@ func (a *arenaSizes) add(b arenaSizes) {
 	a.ops += b.ops
 	a.rows += b.rows
 	a.facts += b.facts
+	a.comps += b.comps
+	a.joinSlots = max(a.joinSlots, b.joinSlots)
+	a.joinPreds = max(a.joinPreds, b.joinPreds)
 }
 
 // sizes counts what loading t takes; rels counts the relations its facts
 // and rule heads may create.
 func (t *template) sizes() arenaSizes {
-	n := arenaSizes{ids: len(t.in.strs), vals: len(t.in.comps), rules: len(t.rules)}
+	n := arenaSizes{ids: len(t.in.strs), vals: len(t.in.comps), comps: len(t.in.comps), rules: len(t.rules)}
 	terms := func(p *cpred) {
 		for _, c := range p.terms {
 			if !c.isVar && needsRemap(c.v) {
@@ -250,7 +256,10 @@ func (t *template) sizes() arenaSizes {
 		for i := range cs {
 			n.bodies += len(cs[i].queries)
 			for j := range cs[i].queries {
-				body(&cs[i].queries[j].body)
+				b := &cs[i].queries[j].body
+				body(b)
+				n.joinSlots = max(n.joinSlots, b.nslots)
+				n.joinPreds = max(n.joinPreds, len(b.preds))
 			}
 		}
 	}
@@ -259,7 +268,7 @@ func (t *template) sizes() arenaSizes {
 
 // own drops from n what a template of the world's own shares with it.
 func (n *arenaSizes) own() {
-	n.preds, n.terms, n.exprs, n.ops, n.ids = 0, 0, 0, 0, 0
+	n.preds, n.terms, n.exprs, n.ops, n.ids, n.comps = 0, 0, 0, 0, 0, 0
 }
 
 // reserve sizes the arena's slabs for what is to be loaded.
@@ -269,11 +278,11 @@ func (a *arena) reserve(n arenaSizes) {
 	a.bodies = make([]cbody, 0, n.bodies)
 	a.checks = make([]ccheck, 0, n.checks)
 	a.rules = make([]crule, 0, n.rules)
-	a.vals = make([]val, 0, n.vals+n.rows)
+	a.vals = make([]val, 0, n.vals+n.rows+n.joinSlots)
 	a.rels = make([]relation, 0, n.rels)
 	a.ids = make([]uint64, 0, n.ids)
-	a.ranges = make([][2]int, 0, n.ranges)
-	a.relps = make([]*relation, 0, n.ranges)
+	a.ranges = make([][2]int, 0, n.ranges+n.joinPreds)
+	a.relps = make([]*relation, 0, n.ranges+n.joinPreds)
 	a.checkps = make([]*ccheck, 0, n.checks)
 	a.exprs = make([][]cop, 0, n.exprs)
 	a.ops = make([]cop, 0, n.ops)

@@ -158,3 +158,29 @@ func TestAuthorizerErrorIndex(t *testing.T) {
 		})
 	}
 }
+
+// TestInternerGrows checks that strings and collections keep their ids
+// when the interner moves from scanning to a map.
+func TestInternerGrows(t *testing.T) {
+	in := newInterner()
+	var terms []Term
+	for i := range 3 * max(maxScannedStrs, maxScannedComps) {
+		s := String(fmt.Sprint("s", i))
+		terms = append(terms, s, NewSet(s, Integer(i)), Array{Integer(i), s}, NewMap(MapEntry{Key: s, Value: Integer(i)}))
+	}
+	ids := make([]val, len(terms))
+	for i, term := range terms {
+		ids[i] = in.intern(term)
+	}
+	for i, term := range terms {
+		if got := in.intern(term); got != ids[i] {
+			t.Errorf("%v: id %v, then %v", term, ids[i], got)
+		}
+		if back := in.term(ids[i]); termString(back) != termString(term) {
+			t.Errorf("%v: back as %v", term, back)
+		}
+	}
+	if in.strIDs == nil || in.compIDs == nil {
+		t.Error("the interner never built its maps")
+	}
+}

@@ -24,7 +24,7 @@ type interner struct {
 	strs    []string
 	strIDs  map[string]uint64 // nil while strs is short: see str
 	comps   []composite
-	compIDs map[string]uint64
+	compIDs map[string]uint64 // nil while comps is short: see collection
 	keyBuf  []byte
 }
 
@@ -100,22 +100,46 @@ func (in *interner) collection(k Kind, elems []val) val {
 	case KindMap:
 		elems = sortMapElems(elems)
 	}
+	if in.compIDs == nil {
+		for i, c := range in.comps {
+			if c.kind == k && slices.Equal(c.elems, elems) {
+				return val{k, uint64(i)}
+			}
+		}
+		if len(in.comps) < maxScannedComps {
+			id := uint64(len(in.comps))
+			in.comps = append(in.comps, composite{kind: k, elems: elems})
+			return val{k, id}
+		}
+		in.compIDs = make(map[string]uint64, 2*len(in.comps))
+		for i, c := range in.comps {
+			in.compIDs[string(in.key(c.kind, c.elems))] = uint64(i)
+		}
+	}
+	buf := in.key(k, elems)
+	if id, ok := in.compIDs[string(buf)]; ok {
+		return val{k, id}
+	}
+	id := uint64(len(in.comps))
+	in.comps = append(in.comps, composite{kind: k, elems: elems})
+	in.compIDs[string(buf)] = id
+	return val{k, id}
+}
+
+// maxScannedComps is the number of collections up to which an interner
+// finds a collection by scanning them; past it, a map takes over.
+const maxScannedComps = 8
+
+// key encodes a collection for the map, in a buffer reused from call to
+// call.
+func (in *interner) key(k Kind, elems []val) []byte {
 	buf := append(in.keyBuf[:0], byte(k))
 	for _, e := range elems {
 		buf = append(buf, byte(e.k))
 		buf = binary.LittleEndian.AppendUint64(buf, e.n)
 	}
 	in.keyBuf = buf
-	if id, ok := in.compIDs[string(buf)]; ok {
-		return val{k, id}
-	}
-	if in.compIDs == nil {
-		in.compIDs = map[string]uint64{}
-	}
-	id := uint64(len(in.comps))
-	in.comps = append(in.comps, composite{kind: k, elems: elems})
-	in.compIDs[string(buf)] = id
-	return val{k, id}
+	return buf
 }
 
 // sortMapElems sorts key/value pairs by key, keeping the last of equal keys.

@@ -54,7 +54,8 @@ type World struct {
 	steps    int
 
 	factBuf []val
-	full    joiner // see fullJoiner
+	ownIn   interner // what in points to
+	full    joiner   // see fullJoiner
 	arena   arena
 }
 
@@ -119,8 +120,8 @@ func NewWorld(opts *Options) *World {
 	w := &World{
 		limits:  opts.Limits.withDefaults(),
 		externs: opts.Externs,
-		in:      &interner{},
 	}
+	w.in = &w.ownIn
 	w.ev.w = w
 	return w
 }
@@ -172,6 +173,9 @@ func (w *World) AddAuthorizer(p *Program) error {
 		return err
 	}
 	w.authScopes = append(w.authScopes, p.Scopes...)
+	if w.auth == nil {
+		w.auth = make([]authInput, 0, 4)
+	}
 	w.auth = append(w.auth, authInput{prog: p})
 	return nil
 }
@@ -180,6 +184,9 @@ func (w *World) AddAuthorizer(p *Program) error {
 func (w *World) AddFact(f Fact) error {
 	if w.ran {
 		return ErrWorldRan
+	}
+	if w.auth == nil {
+		w.auth = make([]authInput, 0, 4)
 	}
 	w.auth = append(w.auth, authInput{fact: f})
 	return nil
@@ -289,7 +296,7 @@ var defaultTrust = originOf(0).with(AuthorizerBlock)
 func (w *World) load() error {
 	// Compile (or find) every template first, to size the arena once.
 	temps := make([]*template, len(w.blocks)+len(w.auth))
-	var need arenaSizes
+	need := arenaSizes{rels: len(w.auth)} // a relation per single fact, at most
 	for i, blk := range w.blocks {
 		temps[i] = w.templateOf(blk.prog)
 		need.add(temps[i].need)
@@ -302,8 +309,12 @@ func (w *World) load() error {
 		}
 	}
 	w.arena.reserve(need)
-	w.in.reserve(need.ids+2*len(w.auth), need.vals)
-	w.relations = make(map[predKey]*relation, need.rels+len(w.auth))
+	w.in.reserve(need.ids+2*len(w.auth), need.comps)
+	w.full.binding = carve(&w.arena.vals, need.joinSlots, 8)[:0]
+	w.full.ranges = carve(&w.arena.ranges, need.joinPreds, 4)[:0]
+	w.full.rels = carve(&w.arena.relps, need.joinPreds, 4)[:0]
+	w.relations = make(map[predKey]*relation, need.rels)
+	w.relList = make([]*relation, 0, need.rels)
 	w.checks = make([][]*ccheck, len(w.blocks)+1)
 	for i, blk := range w.blocks {
 		b := BlockID(i)
