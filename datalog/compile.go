@@ -7,16 +7,16 @@ import (
 	"weak"
 )
 
-// A program loaded a second time is compiled once, apart from any world,
-// into a template: its strings and collections are interned in a table of
-// its own, and its rules, checks and policies are compiled against that
-// table. Loading the template into a world interns each distinct constant
-// once and copies what holds one; what holds none (variables, integers,
-// dates) is shared, read-only, by every world. A service's policy, and the
-// blocks of a token that a cache keeps, are so compiled once, not once a
-// request. A program seen for the first time, such as a block of a token
-// just decoded, is compiled against the world's own table, as it may
-// never be seen again: its template is the world's alone.
+// A program marked with Reuse is compiled once, apart from any world, into
+// a template: its strings and collections are interned in a table of its
+// own, and its rules, checks and policies are compiled against that table.
+// Loading the template into a world interns each distinct constant once
+// and copies what holds one; what holds none (variables, integers, dates)
+// is shared, read-only, by every world. A service's policy, and the blocks
+// of a token that a cache keeps, are so compiled once, not once a request.
+// Any other program, such as a block of a token just decoded, is compiled
+// against the world's own table, as it may never be seen again, and costs
+// no bookkeeping.
 //
 // Templates are cached by program, through a weak pointer: a program that
 // is no longer reachable drops its template. A program given to a world
@@ -95,34 +95,42 @@ type tcheck struct {
 }
 
 // templates maps a weak.Pointer[Program] to its *template, or to
-// seenOnce for a program loaded once.
+// reusable for a program marked with Reuse and not compiled yet.
 var templates sync.Map
 
-// seenOnce marks a program loaded once, with no template yet.
-var seenOnce = &template{}
+// reusable marks a program given to Reuse, with no template yet.
+var reusable = &template{}
 
-// templateOf returns the template of p: the shared one, compiling it if
-// needed, or, the first time p is seen, one of the world's own. Worlds
-// that load p at once may both compile it; the last template stays.
+// Reuse marks p as a program that many worlds will load, such as a
+// service's policy or a block of a cached token: the first world to load
+// it compiles it once for all. Other programs are compiled by each world
+// that loads them. p must not change afterwards; it is forgotten when it
+// is no longer reachable.
+func Reuse(p *Program) {
+	wp := weak.Make(p)
+	if _, known := templates.LoadOrStore(wp, reusable); !known {
+		runtime.AddCleanup(p, dropTemplate, wp)
+	}
+}
+
+// templateOf returns the template of p: the shared one if p is marked
+// with Reuse, compiling it if needed, or else one of the world's own.
+// Worlds that load p at once may both compile it; the last template
+// stays.
 func (w *World) templateOf(p *Program) *template {
 	maxDepth := w.limits.MaxDepth
-	wp := weak.Make(p)
-	v, known := templates.Load(wp)
+	v, known := templates.Load(weak.Make(p))
 	if !known {
-		if _, known = templates.LoadOrStore(wp, seenOnce); !known {
-			runtime.AddCleanup(p, dropTemplate, wp)
-			t := compileTemplate(p, maxDepth, w.in)
-			t.need.own()
-			return t
-		}
-		v, _ = templates.Load(wp)
+		t := compileTemplate(p, maxDepth, w.in)
+		t.need.own()
+		return t
 	}
-	if t, _ := v.(*template); t != nil && t != seenOnce && t.maxDepth == maxDepth && t.shape.of(p) {
+	if t, _ := v.(*template); t != nil && t != reusable && t.maxDepth == maxDepth && t.shape.of(p) {
 		return t
 	}
 	t := compileTemplate(p, maxDepth, newInterner())
 	t.shape = shapeOf(p)
-	templates.Store(wp, t)
+	templates.Store(weak.Make(p), t)
 	return t
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"weak"
 )
 
 // sharedBlocks and sharedAuthorizer use what a template remaps: strings,
@@ -71,11 +72,20 @@ func parseShared(t *testing.T) ([]*Program, *Program) {
 	return blocks, auth
 }
 
+// parseReused is parseShared with every program marked with Reuse.
+func parseReused(t *testing.T) ([]*Program, *Program) {
+	blocks, auth := parseShared(t)
+	for _, p := range append(blocks, auth) {
+		Reuse(p)
+	}
+	return blocks, auth
+}
+
 // TestSharedPrograms loads the same programs into many worlds at once, as
 // a shared authorizer does, and checks that each decides as a world given
 // programs of its own.
 func TestSharedPrograms(t *testing.T) {
-	blocks, auth := parseShared(t)
+	blocks, auth := parseReused(t)
 	want := evalShared(t, blocks, auth)
 	if !strings.HasPrefix(want, "allowed true") || !strings.Contains(want, `seen([1, "z"])`) {
 		t.Fatalf("unexpected baseline:\n%s", want)
@@ -96,12 +106,19 @@ func TestSharedPrograms(t *testing.T) {
 	if got := evalShared(t, freshBlocks, freshAuth); got != want {
 		t.Errorf("fresh programs: got\n%s\nwant\n%s", got, want)
 	}
+	// The reused programs have a shared template; the others, none.
+	if v, _ := templates.Load(weak.Make(auth)); v == nil || v == reusable {
+		t.Errorf("reused authorizer: template %v, want a compiled one", v)
+	}
+	if _, ok := templates.Load(weak.Make(freshAuth)); ok {
+		t.Error("a program not marked with Reuse was cached")
+	}
 }
 
 // TestProgramGrown checks that a program given more checks after worlds
 // used it (and shared its template: the second time) is compiled again.
 func TestProgramGrown(t *testing.T) {
-	blocks, auth := parseShared(t)
+	blocks, auth := parseReused(t)
 	for range 2 {
 		if got := evalShared(t, blocks, auth); !strings.HasPrefix(got, "allowed true") {
 			t.Fatalf("before: %s", got)

@@ -33,6 +33,7 @@ func NewAuthorizer(policy *datalog.Program, opts *AuthorizerOptions) *Authorizer
 	if opts == nil {
 		opts = &AuthorizerOptions{}
 	}
+	datalog.Reuse(policy) // compiled once, by the first request
 	return &Authorizer{policy: policy, limits: opts.Limits, externs: opts.Externs}
 }
 
@@ -78,6 +79,11 @@ type Decision struct {
 // Authorize evaluates the token's blocks, the request and the policy. An
 // error is bad input or an exhausted limit; a denial is a Decision.
 func (a *Authorizer) Authorize(ctx context.Context, t *Token, req *Request) (*Decision, error) {
+	if t.authorized.Load() < 2 && t.authorized.Add(1) == 2 {
+		for _, b := range t.blocks {
+			datalog.Reuse(b.Program)
+		}
+	}
 	w := datalog.NewWorld(&datalog.Options{Limits: a.limits, Externs: a.externs})
 	for _, b := range t.blocks {
 		var key *datalog.PublicKey

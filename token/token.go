@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/codios/codios/datalog"
 	"github.com/codios/codios/token/internal/format"
@@ -52,6 +53,11 @@ type Token struct {
 	syms   *format.Symbols
 	keys   *format.Keys
 	limits Limits
+	// authorized counts the Authorize calls on the token, up to 2: a
+	// token authorized a second time (from a Cache, or held by its
+	// caller) has its blocks compiled once for all (datalog.Reuse); one
+	// authorized once, as most fresh tokens are, costs no bookkeeping.
+	authorized atomic.Int32
 }
 
 // Block is one decoded block of a token.
