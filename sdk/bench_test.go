@@ -16,19 +16,19 @@ package sdk
 // p50/p99 latency of whole HTTP calls as the clients saw them, and
 // (srv-) of the handler chain as the server timed it.
 //
-// Last measured 2026-11-25 on the 2-core EPYC, with other jobs running
-// (so ±20%; medians of 5):
+// Last measured 2026-11-25 on the 2-core EPYC, quiet, medians of 6:
 //
-//	EngineCached/facts=request               26.8µs  13.2KiB 170 allocs
-//	MiddlewareStandard/bare                   1.9µs   1.0KiB   9 allocs
-//	  cached/audit=discard                   29.5µs  16.2KiB 201 allocs
-//	  cached/audit=file (the default sink)   31.0µs  16.2KiB 201 allocs
-//	  cached/audit=slog                      41.2µs  16.5KiB 205 allocs
-//	LoadPaced at 1,000/s, srv-p50 / srv-p99: engine 35 / 174-208µs,
-//	  middleware 43 / 227-274µs; bare handler 0.5 / 0.9µs
+//	EngineCached/facts=request               18.2µs
+//	  cached/audit=discard                   25.1µs
+//	  cached/audit=file (the default sink)   27.7µs
+//	  cached/audit=slog                      38.2µs
+//	LoadPaced at 1,000/s, srv-p50 / srv-p99: engine 37-44 / 235-275µs,
+//	  middleware 54-58 / 205-400µs; bare handler 0.5 / 2µs
 //
-// So the middleware adds about 2-4µs to the engine with its default
-// audit file; the p99 at 1,000/s is the engine's and the scheduler's.
+// So the middleware adds about 7-10µs to the engine with its default
+// audit file. At one call a millisecond every call runs with cold caches
+// (p50 about twice the hot loop's), and the p99 is the engine's and the
+// machine's: the same loop without HTTP gives p99 about 170µs.
 
 import (
 	"context"
