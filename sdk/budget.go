@@ -8,7 +8,8 @@ import (
 // BudgetStore counts the calls made under budgets. Take either admits a
 // call under every budget given, counting it against each, or admits it
 // under none and says how long until it would be admitted: a call counts
-// against all of its chain's budgets or against none.
+// against all of its chain's budgets or against none. budgets is shared
+// by every call of a token: read it, do not modify or keep it.
 //
 // The in-memory store serves one process; a store shared by several
 // instances of a service implements the same interface.

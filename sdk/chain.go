@@ -68,7 +68,7 @@ const (
 type chain struct {
 	hops    []Hop
 	json    json.RawMessage // hops, as audit records write them
-	budgets []blockBudget
+	budgets []BudgetKey
 }
 
 // maxChainMemo bounds the chains a middleware remembers.
@@ -105,12 +105,6 @@ func (m *chainMemo) get(tok *token.Token) (*chain, error) {
 	m.chains[tok] = c
 	m.mu.Unlock()
 	return c, nil
-}
-
-// blockBudget is a budget with the key its counter is shared under.
-type blockBudget struct {
-	Budget
-	key string // the block's revocation id, raw, and the budget's place in it
 }
 
 // readChain reads the delegation facts of every block. A malformed
@@ -152,7 +146,7 @@ func readChain(tok *token.Token) (*chain, error) {
 				if err != nil {
 					return nil, fmt.Errorf("block %d: %w", b.Index, err)
 				}
-				c.budgets = append(c.budgets, blockBudget{Budget: bud, key: fmt.Sprintf("%s/%d", b.RevocationID, n)})
+				c.budgets = append(c.budgets, BudgetKey{Key: fmt.Sprintf("%s/%d", b.RevocationID, n), Budget: bud})
 				n++
 			}
 		}

@@ -286,8 +286,8 @@ func (m *Middleware) authorize(w http.ResponseWriter, r *http.Request) (*Authori
 	c.rec.Chain, c.rec.chainJSON = c.chain.hops, c.chain.json
 
 	if m.cfg.Revocations != nil {
-		for i, id := range c.tok.RevocationIDs() {
-			revoked, err := m.cfg.Revocations.Revoked(id)
+		for i, b := range c.tok.Blocks() {
+			revoked, err := m.cfg.Revocations.Revoked(b.RevocationID)
 			if err != nil {
 				m.refuse(w, r, c, http.StatusServiceUnavailable, OutcomeError, err.Error())
 				return nil, false
@@ -331,11 +331,7 @@ func (m *Middleware) authorize(w http.ResponseWriter, r *http.Request) (*Authori
 	}
 
 	if len(c.chain.budgets) > 0 {
-		keys := make([]BudgetKey, len(c.chain.budgets))
-		for i, b := range c.chain.budgets {
-			keys[i] = BudgetKey{Key: b.key, Budget: b.Budget}
-		}
-		ok, wait, err := m.cfg.Budgets.Take(c.start, keys)
+		ok, wait, err := m.cfg.Budgets.Take(c.start, c.chain.budgets)
 		if err != nil {
 			m.refuse(w, r, c, http.StatusServiceUnavailable, OutcomeError, err.Error())
 			return nil, false

@@ -13,7 +13,8 @@ import (
 
 // Revocations tells whether a block's revocation id is revoked. An error
 // fails closed: the middleware refuses the call (503) rather than risk
-// honouring a revoked token.
+// honouring a revoked token. id is the token's own: read it, do not
+// modify or keep it.
 type Revocations interface {
 	Revoked(id []byte) (bool, error)
 }
