@@ -63,11 +63,19 @@ func ParseFact(src string, opts *ParseOptions) (Fact, error) {
 	return f, err
 }
 
+// headTermsMessage refuses a rule whose head has no terms: the facts it
+// would derive could not be written.
+const headTermsMessage = "a rule's head has at least one term"
+
 // ParseRule parses one rule.
 func ParseRule(src string, opts *ParseOptions) (Rule, error) {
 	var r Rule
 	err := parseOne(src, opts, func(p *parser) {
+		pos := p.tok().Pos
 		head, headVars := p.predicate(true)
+		if len(head.Terms) == 0 {
+			p.failAt(pos, headTermsMessage)
+		}
 		p.expect(scan.LeftArrow)
 		r = Rule{Head: head, Body: p.body(headVars)}
 	})
@@ -386,6 +394,9 @@ func (p *parser) element(prog *Program, authorizer bool) {
 		pos := p.tok().Pos
 		pred, vars := p.predicate(true)
 		if p.accept(scan.LeftArrow) {
+			if len(pred.Terms) == 0 {
+				p.failAt(pos, headTermsMessage)
+			}
 			prog.Rules = append(prog.Rules, Rule{Head: pred, Body: p.body(vars)})
 			return
 		}

@@ -399,7 +399,7 @@ func TestParseStatements(t *testing.T) {
 				Head: astPred("ok", Integer(1)),
 				Body: Body{Expressions: []Expression{astExpr(opBool(true))}},
 			},
-			"g() <- f()": {Head: astPred("g"), Body: Body{Predicates: []Predicate{astPred("f")}}},
+			"g(1) <- f()": {Head: astPred("g", Integer(1)), Body: Body{Predicates: []Predicate{astPred("f")}}},
 			"a($x) <- b($x) trusting authority, previous, ed25519/" + ed25519Hex + ", secp256r1/" + secp256r1Hex: {
 				Head: astPred("a", Variable("x")),
 				Body: Body{
@@ -731,6 +731,7 @@ var parseErrorTests = []struct {
 	// Statements.
 	{name: "variable in a fact", src: `right("file1", $op);`},
 	{name: "fact without terms in a block", src: "f();"},
+	{name: "rule head without terms in a block", src: "right(\"a\");\nf() <- right($x);"},
 	{name: "rule missing its arrow", src: "f($x) g($x);"},
 	{name: "missing semicolon", src: "f(1)\ng(2);"},
 	{name: "missing closing parenthesis", src: "f(1, 2;"},
@@ -807,6 +808,7 @@ var parseErrorTests = []struct {
 	{name: "fact without terms", mode: "fact", src: "f()"},
 	{name: "fact then more", mode: "fact", src: "f(1); g(2)"},
 	{name: "rule without body", mode: "rule", src: "f(1) <-"},
+	{name: "rule head without terms", mode: "rule", src: "f() <- g($x)"},
 	{name: "not a check", mode: "check", src: "allow if true"},
 	{name: "not a policy", mode: "policy", src: "check if true"},
 	{name: "variable term", mode: "term", src: "$x"},
