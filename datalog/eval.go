@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"time"
@@ -26,6 +27,9 @@ type relation struct {
 	// seen holds the bytes of every fact and its origin, once the
 	// relation is too large to find duplicates by scanning (see has).
 	seen map[string]struct{}
+	// seenShared is set while seen is a snapshot's, read-only: it is
+	// copied before the first write.
+	seenShared bool
 	// index[c] maps a value of column c to the rows holding it, built
 	// lazily up to indexed[c] rows.
 	index   []map[val][]int32
@@ -80,8 +84,19 @@ func (r *relation) reserve(a *arena, rows int) {
 	r.origins = slices.Grow(r.origins, rows)
 }
 
+// lookup returns the relation of k, or nil if it has no facts yet.
+func (w *World) lookup(k predKey) *relation {
+	if w.base != nil {
+		if i, ok := w.base.relIndex[k]; ok {
+			return w.relList[i]
+		}
+	}
+	return w.relations[k]
+}
+
+// relation returns the relation of k, making it if needed.
 func (w *World) relation(k predKey) *relation {
-	r := w.relations[k]
+	r := w.lookup(k)
 	if r == nil {
 		if w.relations == nil {
 			w.relations = map[predKey]*relation{}
@@ -106,6 +121,9 @@ func (w *World) insert(k predKey, o origin, vals []val, pending bool) error {
 		return err
 	}
 	if r.seen != nil {
+		if r.seenShared {
+			r.seen, r.seenShared = maps.Clone(r.seen), false
+		}
 		r.seen[string(r.key(o, vals))] = struct{}{}
 	}
 	if pending {
@@ -201,12 +219,12 @@ type crule struct {
 	cbody
 	block BlockID
 	head  cpred
-	// Reused by every application of the rule.
+	// Reused by every application of the rule; a world from a snapshot
+	// has its own (see scratch).
 	binding []val
 	vals    []val
 	ranges  [][2]int
 	rels    []*relation
-	emit    func(origin) (bool, error)
 }
 
 // ccheck is a compiled check or policy.
@@ -222,28 +240,36 @@ func (w *World) newRule(tr *trule, m *remapper, trusted origin, b BlockID) *crul
 	a := &w.arena
 	r2 := &carve(&a.rules, 1, 1)[0]
 	*r2 = crule{cbody: m.body(&tr.body, trusted), block: b, head: m.pred(tr.head)}
-	r2.binding = carve(&a.vals, r2.nslots, 16)
-	for i := range r2.binding {
-		r2.binding[i] = unbound
-	}
-	r2.vals = carve(&a.vals, len(r2.head.terms), 16)
-	r2.ranges = carve(&a.ranges, len(r2.preds), 4)
-	r2.rels = carve(&a.relps, len(r2.preds), 4)
-	r2.emit = func(o origin) (bool, error) {
-		for i, t := range r2.head.terms {
-			if t.isVar {
-				r2.vals[i] = r2.binding[t.slot]
-				if r2.vals[i].k == kindUnbound {
-					return false, nil
-				}
-			} else {
-				r2.vals[i] = t.v
-			}
-		}
-		// insert copies the values, so one buffer serves every match.
-		return false, w.insert(r2.head.key, o.with(r2.block), r2.vals, true)
-	}
+	r2.scratch(a)
 	return r2
+}
+
+// scratch gives the rule buffers of its own, from the arena.
+func (r *crule) scratch(a *arena) {
+	r.binding = carve(&a.vals, r.nslots, 16)
+	for i := range r.binding {
+		r.binding[i] = unbound
+	}
+	r.vals = carve(&a.vals, len(r.head.terms), 16)
+	r.ranges = carve(&a.ranges, len(r.preds), 4)
+	r.rels = carve(&a.relps, len(r.preds), 4)
+}
+
+// emit adds the head of rule r for the joiner's current binding, derived
+// from origin o and the rule's block, to this round's new facts.
+func (w *World) emit(r *crule, o origin) (bool, error) {
+	for i, t := range r.head.terms {
+		if t.isVar {
+			r.vals[i] = r.binding[t.slot]
+			if r.vals[i].k == kindUnbound {
+				return false, nil
+			}
+		} else {
+			r.vals[i] = t.v
+		}
+	}
+	// insert copies the values, so one buffer serves every match.
+	return false, w.insert(r.head.key, o.with(r.block), r.vals, true)
 }
 
 // newCheck makes a check or policy of the world from its template.
@@ -345,7 +371,9 @@ type joiner struct {
 	binding []val
 	// onMatch is called for each full binding whose expressions hold (or,
 	// with rawMatches, for each full binding); it returns true to stop.
+	// A rule's joiner has rule set instead, and emits its head.
 	onMatch    func(o origin) (stop bool, err error)
+	rule       *crule
 	rawMatches bool
 }
 
@@ -371,6 +399,9 @@ func (j *joiner) match(depth int, acc origin) (bool, error) {
 					return false, err
 				}
 			}
+		}
+		if j.rule != nil {
+			return j.w.emit(j.rule, acc)
 		}
 		return j.onMatch(acc)
 	}
@@ -491,7 +522,7 @@ func (w *World) applyRule(r *crule, first bool) error {
 		if !first {
 			return nil
 		}
-		j := joiner{w: w, body: &r.cbody, binding: r.binding, onMatch: r.emit}
+		j := joiner{w: w, body: &r.cbody, binding: r.binding, rule: r}
 		_, err := j.run()
 		return err
 	}
@@ -499,7 +530,7 @@ func (w *World) applyRule(r *crule, first bool) error {
 	// them got facts in the last round: it would derive nothing new.
 	changed := false
 	for i, p := range r.preds {
-		rel := w.relations[p.key]
+		rel := w.lookup(p.key)
 		r.rels[i] = rel
 		if rel != nil && rel.prev < rel.cur {
 			changed = true
@@ -524,7 +555,7 @@ func (w *World) applyRule(r *crule, first bool) error {
 				r.ranges[i] = [2]int{0, rel.cur}
 			}
 		}
-		j := joiner{w: w, body: &r.cbody, order: r.orders[d], ranges: r.ranges, rels: r.rels, binding: r.binding, onMatch: r.emit}
+		j := joiner{w: w, body: &r.cbody, order: r.orders[d], ranges: r.ranges, rels: r.rels, binding: r.binding, rule: r}
 		if _, err := j.run(); err != nil {
 			return err
 		}
@@ -544,7 +575,7 @@ func (w *World) fullJoiner(b *cbody) *joiner {
 	}
 	for i, p := range b.preds {
 		j.rels[i], j.ranges[i] = nil, [2]int{}
-		if rel := w.relations[p.key]; rel != nil {
+		if rel := w.lookup(p.key); rel != nil {
 			j.rels[i] = rel
 			j.ranges[i] = [2]int{0, rel.len()}
 		}

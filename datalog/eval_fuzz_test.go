@@ -3,6 +3,7 @@ package datalog
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -55,7 +56,40 @@ func FuzzEvaluate(f *testing.F) {
 				}
 			}
 		}
+		compareSnapshot(t, b, a)
 	})
+}
+
+// compareSnapshot authorizes a block and an authorizer in a fresh world,
+// and in a world started from a snapshot of the block and the
+// authorizer's rules, checks and policies, given the authorizer's facts:
+// the two must agree, unless the time limit cut one short.
+func compareSnapshot(t *testing.T, block, authorizer *Program) {
+	opts := &Options{Limits: Limits{MaxTime: 20 * time.Millisecond, MaxFacts: 2000}, Externs: testExterns}
+	fresh := NewWorld(opts)
+	fresh.AddBlock(block, nil)
+	fresh.AddAuthorizer(authorizer)
+	want := outcome(t, fresh)
+
+	policy := *authorizer
+	policy.Facts = nil
+	w := NewWorld(opts)
+	w.AddBlock(block, nil)
+	w.AddAuthorizer(&policy)
+	s, err := w.Snapshot()
+	var got string
+	if err != nil {
+		got = "error: " + err.Error()
+	} else {
+		sw := s.World()
+		for _, f := range authorizer.Facts {
+			sw.AddFact(f)
+		}
+		got = outcome(t, sw)
+	}
+	if got != want && !strings.Contains(got+want, "MaxTime") {
+		t.Fatalf("a snapshot's world decided otherwise:\n got %s\nwant %s", got, want)
+	}
 }
 
 func isEvaluationError(err error) bool {

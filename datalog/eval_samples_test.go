@@ -48,9 +48,19 @@ func TestEvaluateSamples(t *testing.T) {
 			}
 			ran++
 			t.Run(tc.Filename+"/"+name, func(t *testing.T) {
-				got := evaluateSample(t, tc, v)
-				if w := normalizeJSON(t, v.Result); got != w {
-					t.Errorf("result\n got %s\nwant %s", got, w)
+				want := normalizeJSON(t, v.Result)
+				if got := evaluateSample(t, tc, v, nil); got != want {
+					t.Errorf("result\n got %s\nwant %s", got, want)
+				}
+				// The same from a snapshot of the blocks and the
+				// authorizer without its facts, which are added to
+				// the snapshot's world. Two worlds in turn: the
+				// first must leave the snapshot as it found it.
+				var snap *Snapshot
+				for i := range 2 {
+					if got := evaluateSample(t, tc, v, &snap); got != want {
+						t.Errorf("snapshot's world %d: result\n got %s\nwant %s", i, got, want)
+					}
 				}
 			})
 		}
@@ -60,33 +70,39 @@ func TestEvaluateSamples(t *testing.T) {
 	}
 }
 
-func evaluateSample(t *testing.T, tc samples.TestCase, v samples.Validation) string {
+// evaluateSample evaluates a sample validation in a world of its own or,
+// with snap, in a world started from *snap, which it makes first if nil.
+func evaluateSample(t *testing.T, tc samples.TestCase, v samples.Validation, snap **Snapshot) string {
 	t.Helper()
-	w := NewWorld(&Options{Externs: testExterns})
-	for i, b := range tc.Token {
-		prog, err := parseUnsafe(b.Code)
-		if err != nil {
-			t.Fatalf("block %d: %v", i, err)
-		}
-		var key *PublicKey
-		if b.ExternalKey != nil {
-			k := parseKey(t, *b.ExternalKey)
-			key = &k
-		}
-		if _, err := w.AddBlock(prog, key); err != nil {
-			var re *RuleError
-			if errors.As(err, &re) && errors.Is(err, ErrInvalidBlockRule) {
-				return normalize(t, fmt.Sprintf(`{"Err":{"FailedLogic":{"InvalidBlockRule":[0,%q]}}}`, re.Source))
-			}
-			t.Fatalf("block %d: %v", i, err)
-		}
-	}
 	auth, err := ParseAuthorizer(v.AuthorizerCode, nil)
 	if err != nil {
 		t.Fatalf("authorizer: %v", err)
 	}
-	if err := w.AddAuthorizer(auth); err != nil {
-		t.Fatal(err)
+	var w *World
+	if snap != nil {
+		facts := auth.Facts
+		policy := *auth
+		policy.Facts = nil
+		if *snap == nil {
+			base, res := loadSample(t, tc, &policy)
+			if res != "" {
+				return res
+			}
+			if *snap, err = base.Snapshot(); err != nil {
+				return normalize(t, fmt.Sprintf(`{"Err":{"Execution":%q}}`, executionName(t, err)))
+			}
+		}
+		w = (*snap).World()
+		for _, f := range facts {
+			if err := w.AddFact(f); err != nil {
+				t.Fatal(err)
+			}
+		}
+	} else {
+		var res string
+		if w, res = loadSample(t, tc, auth); res != "" {
+			return res
+		}
 	}
 	res, err := w.Authorize(context.Background())
 	if err != nil {
@@ -115,6 +131,35 @@ func evaluateSample(t *testing.T, tc samples.TestCase, v samples.Validation) str
 		kind = "Deny"
 	}
 	return normalize(t, fmt.Sprintf(`{"Err":{"FailedLogic":{"Unauthorized":{"policy":{%q:%d},"checks":%s}}}}`, kind, res.Policy.Index, list))
+}
+
+// loadSample adds a sample's blocks and the authorizer to a new world,
+// or returns the sample's result if a block is refused.
+func loadSample(t *testing.T, tc samples.TestCase, auth *Program) (*World, string) {
+	t.Helper()
+	w := NewWorld(&Options{Externs: testExterns})
+	for i, b := range tc.Token {
+		prog, err := parseUnsafe(b.Code)
+		if err != nil {
+			t.Fatalf("block %d: %v", i, err)
+		}
+		var key *PublicKey
+		if b.ExternalKey != nil {
+			k := parseKey(t, *b.ExternalKey)
+			key = &k
+		}
+		if _, err := w.AddBlock(prog, key); err != nil {
+			var re *RuleError
+			if errors.As(err, &re) && errors.Is(err, ErrInvalidBlockRule) {
+				return nil, normalize(t, fmt.Sprintf(`{"Err":{"FailedLogic":{"InvalidBlockRule":[0,%q]}}}`, re.Source))
+			}
+			t.Fatalf("block %d: %v", i, err)
+		}
+	}
+	if err := w.AddAuthorizer(auth); err != nil {
+		t.Fatal(err)
+	}
+	return w, ""
 }
 
 func executionName(t *testing.T, err error) string {

@@ -26,6 +26,11 @@ type interner struct {
 	comps   []composite
 	compIDs map[string]uint64 // nil while comps is short: see collection
 	keyBuf  []byte
+	// base is the frozen interner of a snapshot that this one continues
+	// (see continueFrom): strs and comps start with base's, and what base
+	// holds is found through base's maps, when it has them, not this
+	// one's.
+	base *interner
 }
 
 // composite is an interned set, array or map. A set's elements are sorted
@@ -54,16 +59,23 @@ func (in *interner) reserve(strs, comps int) {
 const maxScannedStrs = 16
 
 func (in *interner) str(s string) uint64 {
+	from := 0 // the first string that in itself finds
+	if b := in.base; b != nil && b.strIDs != nil {
+		if id, ok := b.strIDs[s]; ok {
+			return id
+		}
+		from = len(b.strs)
+	}
 	if in.strIDs == nil {
-		for i, x := range in.strs {
+		for i, x := range in.strs[from:] {
 			if x == s {
-				return uint64(i)
+				return uint64(from + i)
 			}
 		}
-		if len(in.strs) >= maxScannedStrs {
-			in.strIDs = make(map[string]uint64, 2*len(in.strs))
-			for i, x := range in.strs {
-				in.strIDs[x] = uint64(i)
+		if len(in.strs)-from >= maxScannedStrs {
+			in.strIDs = make(map[string]uint64, 2*(len(in.strs)-from))
+			for i, x := range in.strs[from:] {
+				in.strIDs[x] = uint64(from + i)
 			}
 		}
 	} else if id, ok := in.strIDs[s]; ok {
@@ -100,20 +112,27 @@ func (in *interner) collection(k Kind, elems []val) val {
 	case KindMap:
 		elems = sortMapElems(elems)
 	}
+	from := 0 // the first collection that in itself finds
+	if b := in.base; b != nil && b.compIDs != nil {
+		if id, ok := b.compIDs[string(in.key(k, elems))]; ok {
+			return val{k, id}
+		}
+		from = len(b.comps)
+	}
 	if in.compIDs == nil {
-		for i, c := range in.comps {
+		for i, c := range in.comps[from:] {
 			if c.kind == k && slices.Equal(c.elems, elems) {
-				return val{k, uint64(i)}
+				return val{k, uint64(from + i)}
 			}
 		}
-		if len(in.comps) < maxScannedComps {
+		if len(in.comps)-from < maxScannedComps {
 			id := uint64(len(in.comps))
 			in.comps = append(in.comps, composite{kind: k, elems: elems})
 			return val{k, id}
 		}
-		in.compIDs = make(map[string]uint64, 2*len(in.comps))
-		for i, c := range in.comps {
-			in.compIDs[string(in.key(c.kind, c.elems))] = uint64(i)
+		in.compIDs = make(map[string]uint64, 2*(len(in.comps)-from))
+		for i, c := range in.comps[from:] {
+			in.compIDs[string(in.key(c.kind, c.elems))] = uint64(from + i)
 		}
 	}
 	buf := in.key(k, elems)

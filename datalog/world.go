@@ -57,6 +57,13 @@ type World struct {
 	ownIn   interner // what in points to
 	full    joiner   // see fullJoiner
 	arena   arena
+
+	// base is the snapshot's world this world started from, if any: its
+	// relations, rules and checks are this world's to start with.
+	base *World
+	// relIndex maps each relation of a snapshot's world to its place in
+	// relList, which a world started from it keeps.
+	relIndex map[predKey]int
 }
 
 type blockInput struct {
@@ -142,6 +149,9 @@ func (w *World) AddBlock(p *Program, externalKey *PublicKey) (BlockID, error) {
 	if w.ran {
 		return 0, ErrWorldRan
 	}
+	if w.base != nil {
+		return 0, ErrSnapshotWorld
+	}
 	id := BlockID(len(w.blocks))
 	if len(w.blocks) >= MaxBlocks {
 		return 0, fmt.Errorf("%w: more than %d", ErrTooManyBlocks, MaxBlocks)
@@ -168,6 +178,9 @@ func (w *World) AddBlock(p *Program, externalKey *PublicKey) (BlockID, error) {
 func (w *World) AddAuthorizer(p *Program) error {
 	if w.ran {
 		return ErrWorldRan
+	}
+	if w.base != nil {
+		return ErrSnapshotWorld
 	}
 	if err := checkRules(p.Rules, AuthorizerBlock); err != nil {
 		return err
@@ -254,7 +267,11 @@ func (w *World) Run(ctx context.Context) error {
 }
 
 func (w *World) run() error {
-	if err := w.load(); err != nil {
+	load := w.load
+	if w.base != nil {
+		load = w.loadRequest
+	}
+	if err := load(); err != nil {
 		return err
 	}
 	return w.fixpoint()
@@ -339,20 +356,11 @@ func (w *World) load() error {
 // the templates of its programs, nil for its single facts.
 func (w *World) loadAuthorizer(temps []*template) error {
 	b := AuthorizerBlock
-	o := originOf(b)
 	maps := make([]remapper, len(w.auth))
 	nfacts := 0
 	for i, a := range w.auth {
 		if a.prog == nil {
-			f := a.fact
-			vals := make([]val, len(f.Terms))
-			for j, t := range f.Terms {
-				if t == nil || t.Kind() == KindVariable || t.Kind() == KindParameter || checkGround(t, w.limits.MaxDepth) != "" {
-					return &RuleError{Block: b, What: "fact", Index: nfacts, Source: f.String(), Err: fmt.Errorf("%w: a fact holds values only", ErrInvalidType)}
-				}
-				vals[j] = w.in.intern(t)
-			}
-			if err := w.insert(predKey{w.in.str(f.Name), len(vals)}, o, vals, false); err != nil {
+			if err := w.loadFact(a.fact, nfacts); err != nil {
 				return err
 			}
 			nfacts++
@@ -399,6 +407,21 @@ func (w *World) loadAuthorizer(temps []*template) error {
 		n += len(w.auth[i].prog.Policies)
 	}
 	return nil
+}
+
+// loadFact inserts a single fact of the authorizer, the index-th of its
+// facts.
+func (w *World) loadFact(f Fact, index int) error {
+	vals := w.factBuf[:0]
+	for _, t := range f.Terms {
+		if t == nil || t.Kind() == KindVariable || t.Kind() == KindParameter || checkGround(t, w.limits.MaxDepth) != "" {
+			return &RuleError{Block: AuthorizerBlock, What: "fact", Index: index, Source: f.String(), Err: fmt.Errorf("%w: a fact holds values only", ErrInvalidType)}
+		}
+		vals = append(vals, w.in.intern(t))
+	}
+	w.factBuf = vals
+	// insert copies the values.
+	return w.insert(predKey{w.in.str(f.Name), len(vals)}, originOf(AuthorizerBlock), vals, false)
 }
 
 // errAt returns the template's error if it is of this kind, placed in

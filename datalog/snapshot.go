@@ -1,0 +1,137 @@
+package datalog
+
+import "errors"
+
+// A service authorizes the same token against the same policy on every
+// call, and only the request's facts change. Loading the blocks and the
+// policy into a world (interning their constants, inserting their facts,
+// binding their rules and checks) is most of the cost of a small
+// authorization, and it gives the same world every time. A Snapshot is
+// that world, loaded once and frozen: each call starts a world from it,
+// adds its request's facts and evaluates.
+//
+// Starting a world copies only what evaluation writes: the headers of the
+// relations (their rows are shared until the world appends to them), the
+// rules' scratch buffers, and nothing of the checks and policies, which
+// evaluation only reads. The new world's interner continues the
+// snapshot's: it finds the snapshot's strings and collections through the
+// snapshot's tables, read-only, and interns new ones after them. So any
+// number of worlds may start from one snapshot at once.
+
+// ErrSnapshotWorld is returned by AddBlock and AddAuthorizer on a world
+// started from a snapshot: such a world takes facts only.
+var ErrSnapshotWorld = errors.New("datalog: a world started from a snapshot takes facts only")
+
+// errSnapshotted is the result of running a world that became a snapshot.
+var errSnapshotted = errors.New("datalog: world became a snapshot")
+
+// Snapshot is a world loaded but not evaluated, frozen, from which worlds
+// are started. It is safe for concurrent use.
+type Snapshot struct {
+	w *World
+}
+
+// Snapshot loads the world's blocks and authorizer, without evaluating
+// them, and freezes the result. The world is spent: running it returns an
+// error, and adding to it ErrWorldRan. The snapshot's worlds authorize
+// exactly as the world would have with the same facts added to its
+// authorizer; an error of loading (a block's invalid rule, say) is
+// returned here.
+func (w *World) Snapshot() (*Snapshot, error) {
+	if w.ran {
+		return nil, ErrWorldRan
+	}
+	if w.base != nil {
+		return nil, ErrSnapshotWorld
+	}
+	w.ran = true
+	w.runErr = errSnapshotted
+	if err := w.load(); err != nil {
+		return nil, err
+	}
+	w.relIndex = make(map[predKey]int, len(w.relList))
+	for i, r := range w.relList {
+		w.relIndex[r.pred] = i
+	}
+	// Nothing of the snapshot's may be written after this: drop the
+	// buffers its worlds must not share.
+	w.factBuf = nil
+	w.in.keyBuf = nil
+	for _, r := range w.relList {
+		r.keyBuf = nil
+	}
+	return &Snapshot{w: w}, nil
+}
+
+// World returns a new world that starts from the snapshot. Add the
+// request's facts with AddFact, then call Authorize, Run or Query as on
+// any world.
+func (s *Snapshot) World() *World {
+	b := s.w
+	w := &World{
+		limits:     b.limits,
+		externs:    b.externs,
+		blocks:     b.blocks,
+		authScopes: b.authScopes,
+		checks:     b.checks,
+		policies:   b.policies,
+		nfacts:     b.nfacts,
+		base:       b,
+	}
+	w.in = &w.ownIn
+	w.ownIn.continueFrom(b.in)
+	w.ev.w = w
+
+	rels := make([]relation, len(b.relList))
+	w.relList = make([]*relation, len(b.relList), len(b.relList)+4)
+	for i, r := range b.relList {
+		rels[i] = relation{
+			pred:       r.pred,
+			arity:      r.arity,
+			terms:      r.terms[:len(r.terms):len(r.terms)],
+			origins:    r.origins[:len(r.origins):len(r.origins)],
+			seen:       r.seen,
+			seenShared: r.seen != nil,
+		}
+		w.relList[i] = &rels[i]
+	}
+
+	if len(b.rules) > 0 {
+		var need arenaSizes
+		for _, r := range b.rules {
+			need.vals += r.nslots + len(r.head.terms)
+			need.ranges += len(r.preds)
+		}
+		w.arena.vals = make([]val, 0, need.vals)
+		w.arena.ranges = make([][2]int, 0, need.ranges)
+		w.arena.relps = make([]*relation, 0, need.ranges)
+		rules := make([]crule, len(b.rules))
+		w.rules = make([]*crule, len(b.rules))
+		for i, r := range b.rules {
+			rules[i] = *r
+			rules[i].scratch(&w.arena)
+			w.rules[i] = &rules[i]
+		}
+	}
+	return w
+}
+
+// loadRequest is load for a world started from a snapshot: everything
+// is loaded but the facts added since.
+func (w *World) loadRequest() error {
+	for i, a := range w.auth {
+		if err := w.loadFact(a.fact, i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// continueFrom makes an empty interner continue base, which must not
+// change afterwards: base's values keep their ids, and new ones are
+// numbered after them.
+func (in *interner) continueFrom(base *interner) {
+	in.base = base
+	in.strs = base.strs[:len(base.strs):len(base.strs)]
+	in.comps = base.comps[:len(base.comps):len(base.comps)]
+}

@@ -1,0 +1,291 @@
+package datalog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// outcome is a world's decision and facts as text, to compare the world
+// a snapshot starts with one loaded from scratch.
+func outcome(t *testing.T, w *World) string {
+	t.Helper()
+	res, err := w.Authorize(context.Background())
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	var b strings.Builder
+	switch {
+	case res.Allowed():
+		b.WriteString("allow")
+	case res.Policy != nil:
+		fmt.Fprintf(&b, "policy %d %s", res.Policy.Index, res.Policy.Policy)
+	default:
+		b.WriteString("no policy")
+	}
+	for _, c := range res.FailedChecks {
+		fmt.Fprintf(&b, "\nfailed %s #%d: %s", c.Block, c.Index, c.Check)
+	}
+	for _, g := range w.Facts() {
+		for _, f := range g.Facts {
+			fmt.Fprintf(&b, "\n%v %s", g.Origin, f)
+		}
+	}
+	return b.String()
+}
+
+func mustParse(t testing.TB, parse func(string, *ParseOptions) (*Program, error), src string) *Program {
+	t.Helper()
+	p, err := parse(src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// snapshotCase is a token's blocks and a policy, authorized for several
+// requests.
+type snapshotCase struct {
+	blocks   []*Program
+	policy   *Program
+	requests [][]Fact
+}
+
+// direct authorizes request i in a world loaded from scratch, the
+// request's facts first, as token.Authorizer adds them.
+func (c *snapshotCase) direct(t *testing.T, i int) string {
+	w := NewWorld(nil)
+	for _, b := range c.blocks {
+		if _, err := w.AddBlock(b, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range c.requests[i] {
+		if err := w.AddFact(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.AddAuthorizer(c.policy); err != nil {
+		t.Fatal(err)
+	}
+	return outcome(t, w)
+}
+
+func (c *snapshotCase) snapshot(t *testing.T) *Snapshot {
+	w := NewWorld(nil)
+	for _, b := range c.blocks {
+		if _, err := w.AddBlock(b, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.AddAuthorizer(c.policy); err != nil {
+		t.Fatal(err)
+	}
+	s, err := w.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func (c *snapshotCase) fromSnapshot(t *testing.T, s *Snapshot, i int) string {
+	w := s.World()
+	for _, f := range c.requests[i] {
+		if err := w.AddFact(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return outcome(t, w)
+}
+
+func fact(name string, terms ...Term) Fact { return Fact{Predicate{Name: name, Terms: terms}} }
+
+// manyStrings returns n facts name(i, "prefix-i"), to push an interner
+// or a relation past the sizes where it scans and onto its maps.
+func manyStrings(name, prefix string, n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "%s(%d, %q);\n", name, i, fmt.Sprintf("%s-%d", prefix, i))
+	}
+	return b.String()
+}
+
+// snapshotCases are small and large: a snapshot's interner and relations
+// both below and past the sizes at which maps take over, rules that
+// derive into relations the snapshot already holds, collections, and
+// requests that bring strings and collections new to the snapshot.
+func snapshotCases(t *testing.T) map[string]*snapshotCase {
+	request := func(resource, op string, extra ...Fact) []Fact {
+		return append([]Fact{fact("resource", String(resource)), fact("operation", String(op))}, extra...)
+	}
+	big := manyStrings("owned", "doc", 40)
+	return map[string]*snapshotCase{
+		"small": {
+			blocks: []*Program{
+				mustParse(t, ParseBlock, `right("/a", "read"); right("/a", "write"); check if time($t), $t < 2030-01-01T00:00:00Z;`),
+				mustParse(t, ParseBlock, `check if operation("read");`),
+			},
+			policy: mustParse(t, ParseAuthorizer, `allow if right($r, $op), resource($r), operation($op);`),
+			requests: [][]Fact{
+				request("/a", "read", fact("time", DateOf(mustTime(t, "2028-01-01T00:00:00Z")))),
+				request("/a", "write", fact("time", DateOf(mustTime(t, "2028-01-01T00:00:00Z")))),
+				request("/b", "read"),
+			},
+		},
+		"large": {
+			blocks: []*Program{
+				mustParse(t, ParseBlock, big+`
+					right($d, "read") <- owned($i, $d);
+					tags({"x", "y"}); tags({"y"}); tags({"z"}); tags({"w"}); tags({"v"}); tags({"u"}); tags({"t"}); tags({"s"}); tags({"r"});
+					big($i) <- owned($i, $d), $i > 5;
+					owned(100, $d) <- extra($d, $s);`),
+				mustParse(t, ParseBlock, `check if resource($r), $r.starts_with("doc-");
+					check if tags($s), $s.contains("x");`),
+			},
+			policy: mustParse(t, ParseAuthorizer, manyStrings("owned", "svc", 20)+`
+				right($d, "audit") <- owned($i, $d), operation("audit");
+				deny if resource("doc-13");
+				allow if right($r, $op), resource($r), operation($op);`),
+			requests: [][]Fact{
+				request("doc-3", "read"),
+				request("doc-13", "read"),
+				request("svc-4", "audit", fact("tags", NewSet(String("new"), String("x")))),
+				request("nope", "read", manyFacts("extra", 30)...),
+			},
+		},
+	}
+}
+
+func manyFacts(name string, n int) []Fact {
+	var fs []Fact
+	for i := range n {
+		fs = append(fs, fact(name, String(fmt.Sprintf("%s-%d", name, i)), NewSet(Integer(i), Integer(i+1))))
+	}
+	return fs
+}
+
+func TestSnapshotWorldsDecideAsFreshWorlds(t *testing.T) {
+	for name, c := range snapshotCases(t) {
+		t.Run(name, func(t *testing.T) {
+			s := c.snapshot(t)
+			// Twice over, so that a world that changed the snapshot
+			// shows in the next.
+			for round := range 2 {
+				for i := range c.requests {
+					want := c.direct(t, i)
+					if got := c.fromSnapshot(t, s, i); got != want {
+						t.Errorf("round %d, request %d:\n got %s\nwant %s", round, i, got, want)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestSnapshotConcurrentWorlds(t *testing.T) {
+	for name, c := range snapshotCases(t) {
+		t.Run(name, func(t *testing.T) {
+			want := make([]string, len(c.requests))
+			for i := range c.requests {
+				want[i] = c.direct(t, i)
+			}
+			s := c.snapshot(t)
+			var wg sync.WaitGroup
+			for g := range 8 {
+				wg.Go(func() {
+					for k := range 20 {
+						i := (g + k) % len(c.requests)
+						if got := c.fromSnapshot(t, s, i); got != want[i] {
+							t.Errorf("goroutine %d, request %d:\n got %s\nwant %s", g, i, got, want[i])
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+		})
+	}
+}
+
+func TestSnapshotWorldQuery(t *testing.T) {
+	c := snapshotCases(t)["large"]
+	w := c.snapshot(t).World()
+	if err := w.AddFact(fact("operation", String("audit"))); err != nil {
+		t.Fatal(err)
+	}
+	r, err := ParseRule(`can($d) <- right($d, "audit"), $d.starts_with("svc-1")`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	facts, err := w.Query(context.Background(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(facts) != 11 { // svc-1, svc-10 ... svc-19
+		t.Errorf("query found %d facts, want 11: %v", len(facts), facts)
+	}
+}
+
+func TestSnapshotMisuse(t *testing.T) {
+	c := snapshotCases(t)["small"]
+	w := NewWorld(nil)
+	if _, err := w.AddBlock(c.blocks[0], nil); err != nil {
+		t.Fatal(err)
+	}
+	s, err := w.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.AddFact(fact("x")); !errors.Is(err, ErrWorldRan) {
+		t.Errorf("AddFact on a spent world: %v, want ErrWorldRan", err)
+	}
+	if _, err := w.Authorize(context.Background()); err == nil {
+		t.Error("a spent world authorized")
+	}
+	if _, err := w.Snapshot(); !errors.Is(err, ErrWorldRan) {
+		t.Errorf("second Snapshot: %v, want ErrWorldRan", err)
+	}
+	sw := s.World()
+	if _, err := sw.AddBlock(c.blocks[1], nil); !errors.Is(err, ErrSnapshotWorld) {
+		t.Errorf("AddBlock on a snapshot's world: %v, want ErrSnapshotWorld", err)
+	}
+	if err := sw.AddAuthorizer(c.policy); !errors.Is(err, ErrSnapshotWorld) {
+		t.Errorf("AddAuthorizer on a snapshot's world: %v, want ErrSnapshotWorld", err)
+	}
+	if _, err := sw.Snapshot(); !errors.Is(err, ErrSnapshotWorld) {
+		t.Errorf("Snapshot of a snapshot's world: %v, want ErrSnapshotWorld", err)
+	}
+	// A bad request fact is refused with its index among the request's.
+	sw = s.World()
+	sw.AddFact(fact("ok", Integer(1)))
+	sw.AddFact(fact("bad", Variable("x")))
+	_, err = sw.Authorize(context.Background())
+	var re *RuleError
+	if !errors.As(err, &re) || re.Index != 1 || !errors.Is(err, ErrInvalidType) {
+		t.Errorf("bad request fact: %v, want an ErrInvalidType RuleError at index 1", err)
+	}
+}
+
+func TestSnapshotLoadError(t *testing.T) {
+	w := NewWorld(nil)
+	b := &Program{Checks: []Check{{Queries: []Body{{Predicates: []Predicate{{Name: "p", Terms: []Term{Parameter("x")}}}}}}}}
+	if _, err := w.AddBlock(b, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Snapshot(); !errors.Is(err, ErrInvalidType) {
+		t.Errorf("Snapshot of a block with a parameter: %v, want ErrInvalidType", err)
+	}
+}
+
+func mustTime(t *testing.T, s string) time.Time {
+	t.Helper()
+	tm, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tm
+}
