@@ -86,10 +86,18 @@ func (r *relation) reserve(a *arena, rows int) {
 
 // lookup returns the relation of k, or nil if it has no facts yet.
 func (w *World) lookup(k predKey) *relation {
-	if w.base != nil {
+	if w.base != nil && w.relations == nil {
 		if i, ok := w.base.relIndex[k]; ok {
 			return w.relList[i]
 		}
+		// The world's own relations, few: scanned until relation
+		// makes a map of all.
+		for _, r := range w.relList[len(w.base.relList):] {
+			if r.pred == k {
+				return r
+			}
+		}
+		return nil
 	}
 	return w.relations[k]
 }
@@ -98,17 +106,28 @@ func (w *World) lookup(k predKey) *relation {
 func (w *World) relation(k predKey) *relation {
 	r := w.lookup(k)
 	if r == nil {
-		if w.relations == nil {
-			w.relations = map[predKey]*relation{}
-		}
 		a := &w.arena
 		r = &carve(&a.rels, 1, 4)[0]
 		*r = relation{pred: k, arity: k.arity}
-		w.relations[k] = r
 		w.relList = append(w.relList, r)
+		switch {
+		case w.relations != nil:
+			w.relations[k] = r
+		case w.base == nil:
+			w.relations = map[predKey]*relation{k: r}
+		case len(w.relList)-len(w.base.relList) > maxScannedRelations:
+			w.relations = make(map[predKey]*relation, 2*len(w.relList))
+			for _, r := range w.relList {
+				w.relations[r.pred] = r
+			}
+		}
 	}
 	return r
 }
+
+// maxScannedRelations is the number of relations of its own up to which
+// a world started from a snapshot finds them by scanning.
+const maxScannedRelations = 8
 
 // insert adds a fact unless the same fact with the same origin exists.
 // During a round (pending) it is buffered until the round ends.

@@ -53,6 +53,9 @@ func (w *World) Snapshot() (*Snapshot, error) {
 	for i, r := range w.relList {
 		w.relIndex[r.pred] = i
 	}
+	// Its worlds look up its strings and collections in its maps and
+	// scan only their own: make the maps now, whatever the sizes.
+	w.in.index()
 	// Nothing of the snapshot's may be written after this: drop the
 	// buffers its worlds must not share.
 	w.factBuf = nil
@@ -83,7 +86,7 @@ func (s *Snapshot) World() *World {
 	w.ev.w = w
 
 	rels := make([]relation, len(b.relList))
-	w.relList = make([]*relation, len(b.relList), len(b.relList)+4)
+	w.relList = make([]*relation, len(b.relList), len(b.relList)+maxScannedRelations)
 	for i, r := range b.relList {
 		rels[i] = relation{
 			pred:       r.pred,
@@ -119,12 +122,38 @@ func (s *Snapshot) World() *World {
 // loadRequest is load for a world started from a snapshot: everything
 // is loaded but the facts added since.
 func (w *World) loadRequest() error {
+	// A fact of the request goes to a relation of its own, most often:
+	// carve them, their rows and origins from the arena at once.
+	rows := 0
+	for _, a := range w.auth {
+		rows += len(a.fact.Terms)
+	}
+	w.arena.rels = make([]relation, 0, len(w.auth))
+	w.arena.vals = make([]val, 0, rows)
+	w.arena.origins = make([]origin, 0, len(w.auth))
 	for i, a := range w.auth {
 		if err := w.loadFact(a.fact, i); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// index makes the interner's maps, for the strings and collections it
+// holds.
+func (in *interner) index() {
+	if in.strIDs == nil {
+		in.strIDs = make(map[string]uint64, len(in.strs))
+		for i, x := range in.strs {
+			in.strIDs[x] = uint64(i)
+		}
+	}
+	if in.compIDs == nil {
+		in.compIDs = make(map[string]uint64, len(in.comps))
+		for i, c := range in.comps {
+			in.compIDs[string(in.key(c.kind, c.elems))] = uint64(i)
+		}
+	}
 }
 
 // continueFrom makes an empty interner continue base, which must not

@@ -155,9 +155,19 @@ func snapshotCases(t *testing.T) map[string]*snapshotCase {
 				request("doc-13", "read"),
 				request("svc-4", "audit", fact("tags", NewSet(String("new"), String("x")))),
 				request("nope", "read", manyFacts("extra", 30)...),
+				request("doc-3", "read", manyPredicates(12)...), // past maxScannedRelations
 			},
 		},
 	}
+}
+
+// manyPredicates returns n facts of n predicates new to the snapshot.
+func manyPredicates(n int) []Fact {
+	var fs []Fact
+	for i := range n {
+		fs = append(fs, fact(fmt.Sprintf("new%d", i), Integer(i)))
+	}
+	return fs
 }
 
 func manyFacts(name string, n int) []Fact {

@@ -420,8 +420,10 @@ func (w *World) loadFact(f Fact, index int) error {
 		vals = append(vals, w.in.intern(t))
 	}
 	w.factBuf = vals
+	k := predKey{w.in.str(f.Name), len(vals)}
+	w.relation(k).reserve(&w.arena, 1)
 	// insert copies the values.
-	return w.insert(predKey{w.in.str(f.Name), len(vals)}, originOf(AuthorizerBlock), vals, false)
+	return w.insert(k, originOf(AuthorizerBlock), vals, false)
 }
 
 // errAt returns the template's error if it is of this kind, placed in
