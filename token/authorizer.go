@@ -79,20 +79,17 @@ type Decision struct {
 // Authorize evaluates the token's blocks, the request and the policy. An
 // error is bad input or an exhausted limit; a denial is a Decision.
 func (a *Authorizer) Authorize(ctx context.Context, t *Token, req *Request) (*Decision, error) {
-	if t.authorized.Load() < 2 && t.authorized.Add(1) == 2 {
-		for _, b := range t.blocks {
-			datalog.Reuse(b.Program)
+	var w *datalog.World
+	if req == nil || req.Program == nil {
+		if snap := a.snapshotOf(t); snap != nil {
+			w = snap.World()
 		}
 	}
-	w := datalog.NewWorld(&datalog.Options{Limits: a.limits, Externs: a.externs})
-	for _, b := range t.blocks {
-		var key *datalog.PublicKey
-		if b.ExternalKey != nil {
-			k := b.ExternalKey.Datalog()
-			key = &k
-		}
-		if _, err := w.AddBlock(b.Program, key); err != nil {
-			return nil, fmt.Errorf("block %d: %w", b.Index, err)
+	fresh := w == nil
+	if fresh {
+		var err error
+		if w, err = a.load(t); err != nil {
+			return nil, err
 		}
 	}
 	if req != nil {
@@ -112,14 +109,32 @@ func (a *Authorizer) Authorize(ctx context.Context, t *Token, req *Request) (*De
 			}
 		}
 	}
-	if err := w.AddAuthorizer(a.policy); err != nil {
-		return nil, err
+	if fresh { // a snapshot holds the policy already
+		if err := w.AddAuthorizer(a.policy); err != nil {
+			return nil, err
+		}
 	}
 	res, err := w.Authorize(ctx)
 	if err != nil {
 		return nil, err
 	}
 	return &Decision{Allowed: res.Allowed(), Policy: res.Policy, FailedChecks: res.FailedChecks, world: w}, nil
+}
+
+// load returns a new world holding the token's blocks.
+func (a *Authorizer) load(t *Token) (*datalog.World, error) {
+	w := datalog.NewWorld(&datalog.Options{Limits: a.limits, Externs: a.externs})
+	for _, b := range t.blocks {
+		var key *datalog.PublicKey
+		if b.ExternalKey != nil {
+			k := b.ExternalKey.Datalog()
+			key = &k
+		}
+		if _, err := w.AddBlock(b.Program, key); err != nil {
+			return nil, fmt.Errorf("block %d: %w", b.Index, err)
+		}
+	}
+	return w, nil
 }
 
 // TimeFact is the fact time(t), t truncated to the second.

@@ -55,9 +55,10 @@ type Token struct {
 	limits Limits
 	// authorized counts the Authorize calls on the token, up to 2: a
 	// token authorized a second time (from a Cache, or held by its
-	// caller) has its blocks compiled once for all (datalog.Reuse); one
-	// authorized once, as most fresh tokens are, costs no bookkeeping.
+	// caller) keeps snapshots (see snapshotOf); one authorized once, as
+	// most fresh tokens are, costs no bookkeeping.
 	authorized atomic.Int32
+	snapshots  atomic.Pointer[[]tokenSnapshot]
 }
 
 // Block is one decoded block of a token.
