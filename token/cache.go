@@ -3,6 +3,8 @@ package token
 import (
 	"container/list"
 	"crypto/sha256"
+	"encoding/base64"
+	"strings"
 	"sync"
 )
 
@@ -18,18 +20,71 @@ type Cache struct {
 	mu      sync.Mutex
 	size    int
 	entries map[[sha256.Size]byte]*list.Element
-	lru     list.List // of *cacheEntry, most recent first
+	// texts finds entries by the text they were last parsed from with
+	// ParseText: a service sees the text, and finding it there costs
+	// neither decoding nor hashing.
+	texts map[string]*list.Element
+	lru   list.List // of *cacheEntry, most recent first
 }
 
 type cacheEntry struct {
 	hash  [sha256.Size]byte
+	text  string // "" unless parsed by ParseText
 	root  PublicKey
 	token *Token
 }
 
 // NewCache returns a cache of at most size tokens (at least 1).
 func NewCache(size int) *Cache {
-	return &Cache{size: max(size, 1), entries: map[[sha256.Size]byte]*list.Element{}}
+	return &Cache{size: max(size, 1), entries: map[[sha256.Size]byte]*list.Element{}, texts: map[string]*list.Element{}}
+}
+
+// ParseText is [Cache.Parse] of a token's text, as [DecodeText] reads it.
+// A text seen before is found as it is, without decoding or hashing; any
+// other is decoded and parsed through the cache, and remembered.
+func (c *Cache) ParseText(text string, keys RootKeys, limits *Limits) (*Token, error) {
+	// Text too long for a token is not even hashed: DecodeText refuses
+	// it. The slack is for the "biscuit:" prefix and spaces.
+	if len(text) <= base64.URLEncoding.EncodedLen(limitsOf(limits).MaxTokenBytes)+64 {
+		c.mu.Lock()
+		el, ok := c.texts[text]
+		c.mu.Unlock()
+		if ok {
+			if tok := c.hit(el, keys); tok != nil {
+				return tok, nil
+			}
+		}
+	}
+	data, err := DecodeText(text, limits)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := c.Parse(data, keys, limits)
+	if err != nil {
+		return nil, err
+	}
+	c.alias(sha256.Sum256(data), text)
+	return tok, nil
+}
+
+// alias lets text find the entry of hash, if it is still cached.
+func (c *Cache) alias(hash [sha256.Size]byte, text string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.entries[hash]
+	if !ok {
+		return
+	}
+	e := el.Value.(*cacheEntry)
+	if e.text == text {
+		return
+	}
+	if e.text != "" {
+		delete(c.texts, e.text)
+	}
+	// A copy: the text may be part of a larger buffer of the caller's.
+	e.text = strings.Clone(text)
+	c.texts[e.text] = el
 }
 
 // Parse is [Parse] through the cache.
@@ -61,11 +116,18 @@ func (c *Cache) Parse(data []byte, keys RootKeys, limits *Limits) (*Token, error
 func (c *Cache) lookup(hash [sha256.Size]byte, keys RootKeys) *Token {
 	c.mu.Lock()
 	el, ok := c.entries[hash]
+	c.mu.Unlock()
 	if !ok {
-		c.mu.Unlock()
 		return nil
 	}
-	c.lru.MoveToFront(el)
+	return c.hit(el, keys)
+}
+
+// hit returns the token of a cached entry, if the root keys choose the
+// key that verified it, and marks it used.
+func (c *Cache) hit(el *list.Element, keys RootKeys) *Token {
+	c.mu.Lock()
+	c.lru.MoveToFront(el) // if evicted meanwhile, a no-op: the token is still good
 	e := el.Value.(*cacheEntry)
 	c.mu.Unlock()
 	// Ask the key set outside the lock: it is the caller's code.
@@ -80,15 +142,19 @@ func (c *Cache) add(hash [sha256.Size]byte, root PublicKey, tok *Token) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.entries[hash]; ok {
-		el.Value = &cacheEntry{hash: hash, root: root, token: tok}
+		text := el.Value.(*cacheEntry).text
+		el.Value = &cacheEntry{hash: hash, text: text, root: root, token: tok}
 		c.lru.MoveToFront(el)
 		return
 	}
 	c.entries[hash] = c.lru.PushFront(&cacheEntry{hash: hash, root: root, token: tok})
 	for c.lru.Len() > c.size {
 		oldest := c.lru.Back()
-		c.lru.Remove(oldest)
-		delete(c.entries, oldest.Value.(*cacheEntry).hash)
+		e := c.lru.Remove(oldest).(*cacheEntry)
+		delete(c.entries, e.hash)
+		if e.text != "" {
+			delete(c.texts, e.text)
+		}
 	}
 }
 

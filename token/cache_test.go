@@ -2,6 +2,7 @@ package token
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"sync"
 	"testing"
@@ -67,7 +68,11 @@ func TestCacheConcurrent(t *testing.T) {
 		go func(g int) {
 			defer wg.Done()
 			for i := 0; i < 20; i++ {
-				tok, err := c.Parse(datas[(g+i)%len(datas)], root.Public(), nil)
+				data := datas[(g+i)%len(datas)]
+				tok, err := c.Parse(data, root.Public(), nil)
+				if i%2 == 1 {
+					tok, err = c.ParseText(base64.RawURLEncoding.EncodeToString(data), root.Public(), nil)
+				}
 				if err != nil {
 					t.Error(err)
 					return
@@ -81,4 +86,60 @@ func TestCacheConcurrent(t *testing.T) {
 		}(g)
 	}
 	wg.Wait()
+}
+
+func TestCacheParseText(t *testing.T) {
+	root := mustKey(t, Ed25519)
+	id := uint32(7)
+	tok, err := New(root, mustBlock(t, standardAuthority), &BlockOptions{RootKeyID: &id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := tok.Serialize()
+	padded := base64.URLEncoding.EncodeToString(data)
+	raw := base64.RawURLEncoding.EncodeToString(data)
+	keys := KeySet{Keys: map[uint32]PublicKey{7: root.Public()}}
+	c := NewCache(2)
+	first, err := c.ParseText(padded, keys, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same text, the same bytes, and the same token in other text
+	// all find the one entry.
+	for _, text := range []string{padded, raw, padded} {
+		again, err := c.ParseText(text, keys, nil)
+		if err != nil || again != first {
+			t.Fatalf("ParseText(%.10q...): %v, same token %v", text, err, again == first)
+		}
+	}
+	if again, err := c.Parse(data, keys, nil); err != nil || again != first {
+		t.Fatalf("Parse of the bytes: %v, same token %v", err, again == first)
+	}
+	if c.Len() != 1 {
+		t.Errorf("%d entries, want 1", c.Len())
+	}
+	// A key set without the key refuses the text it has seen.
+	rotated := KeySet{Keys: map[uint32]PublicKey{7: mustKey(t, Ed25519).Public()}}
+	if _, err := c.ParseText(padded, rotated, nil); !errors.Is(err, ErrInvalidSignature) {
+		t.Errorf("after rotation: %v", err)
+	}
+	// Text that is not a token, or changed, is refused, and not cached.
+	bad := []byte(padded)
+	bad[len(bad)/2] ^= 1
+	for _, text := range []string{"", "not base64!", string(bad)} {
+		if _, err := c.ParseText(text, keys, nil); err == nil {
+			t.Errorf("ParseText(%.20q) accepted", text)
+		}
+	}
+	// Evicted entries take their texts with them.
+	for i := 0; i < 3; i++ {
+		t2, _ := New(root, mustBlock(t, `user("bob");`), &BlockOptions{RootKeyID: &id})
+		d, _ := t2.Serialize()
+		if _, err := c.ParseText(base64.URLEncoding.EncodeToString(d), keys, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c.Len() != 2 || len(c.texts) != 2 {
+		t.Errorf("%d entries and %d texts, want 2 and 2", c.Len(), len(c.texts))
+	}
 }
