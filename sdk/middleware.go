@@ -119,8 +119,9 @@ type Middleware struct {
 	policy *token.Authorizer
 	closer func() error
 
-	chains   chainMemo
-	policies sync.Map // policy index to its source text, for audit records
+	chains      chainMemo
+	policies    sync.Map     // policy index to its source text, for audit records
+	serviceFact datalog.Fact // service(name), the same for every request
 }
 
 // NewMiddleware checks the configuration and parses the policy, once.
@@ -134,7 +135,7 @@ func NewMiddleware(cfg Config) (*Middleware, error) {
 	if cfg.Leeway < 0 || cfg.Leeway > MaxLeeway {
 		return nil, fmt.Errorf("sdk: leeway %v not within 0 to %v", cfg.Leeway, MaxLeeway)
 	}
-	m := &Middleware{cfg: cfg}
+	m := &Middleware{cfg: cfg, serviceFact: newFact("service", datalog.String(cfg.Service))}
 	var err error
 	if m.policy, err = loadPolicy(&cfg); err != nil {
 		return nil, err
@@ -268,9 +269,9 @@ func (m *Middleware) authorize(w http.ResponseWriter, r *http.Request) (*Authori
 	}
 	w.Header().Set("X-Request-Id", c.rec.RequestID)
 
-	data, err := bearer(r, m.cfg.Limits)
+	text, err := bearer(r)
 	if err == nil {
-		c.tok, err = m.cfg.Cache.Parse(data, m.cfg.RootKeys, m.cfg.Limits)
+		c.tok, err = m.cfg.Cache.ParseText(text, m.cfg.RootKeys, m.cfg.Limits)
 	}
 	if err != nil {
 		m.refuse(w, r, c, http.StatusUnauthorized, OutcomeInvalid, invalidReason(err))
@@ -367,22 +368,44 @@ func (m *Middleware) policyText(p *datalog.MatchedPolicy) string {
 // requestFacts are the facts of a request, for the policy and the
 // token's checks.
 func (m *Middleware) requestFacts(r *http.Request, act Action, depth int) []datalog.Fact {
+	// One slab of terms for the facts made here; the facts that never
+	// change (the service, the usual methods) are made once.
+	terms := make([]datalog.Term, 0, 5)
+	fact := func(name string, t datalog.Term) datalog.Fact {
+		terms = append(terms, t)
+		return newFact(name, terms[len(terms)-1:len(terms):len(terms)]...)
+	}
 	facts := make([]datalog.Fact, 0, 7+len(act.Facts))
+	method, ok := methodFacts[r.Method]
+	if !ok {
+		method = fact("method", datalog.String(r.Method))
+	}
 	facts = append(facts,
-		newFact("method", datalog.String(r.Method)),
-		newFact("path", datalog.String(r.URL.Path)),
-		newFact("host", datalog.String(r.Host)),
-		newFact("service", datalog.String(m.cfg.Service)),
-		newFact("delegation_depth", datalog.Integer(depth)),
+		method,
+		fact("path", datalog.String(r.URL.Path)),
+		fact("host", datalog.String(r.Host)),
+		m.serviceFact,
+		fact("delegation_depth", datalog.Integer(depth)),
 	)
 	if act.Operation != "" {
-		facts = append(facts, newFact("operation", datalog.String(act.Operation)))
+		facts = append(facts, fact("operation", datalog.String(act.Operation)))
 	}
 	if act.Resource != "" {
-		facts = append(facts, newFact("resource", datalog.String(act.Resource)))
+		facts = append(facts, fact("resource", datalog.String(act.Resource)))
 	}
 	return append(facts, act.Facts...)
 }
+
+// methodFacts are the method facts of the usual methods, shared by every
+// request: facts are never changed once made.
+var methodFacts = func() map[string]datalog.Fact {
+	facts := map[string]datalog.Fact{}
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
+		http.MethodPatch, http.MethodDelete, http.MethodOptions} {
+		facts[m] = newFact("method", datalog.String(m))
+	}
+	return facts
+}()
 
 // errorBody is the JSON body of a refusal.
 type errorBody struct {
@@ -434,24 +457,24 @@ func (m *Middleware) micros(start time.Time) float64 {
 }
 
 // bearer returns the token of the request's Authorization header.
-func bearer(r *http.Request, limits *token.Limits) ([]byte, error) {
+func bearer(r *http.Request) (string, error) {
 	values := r.Header.Values("Authorization")
 	if len(values) == 0 {
-		return nil, ErrNoToken
+		return "", ErrNoToken
 	}
 	if len(values) > 1 {
-		return nil, fmt.Errorf("%w: %d Authorization headers", ErrMalformedHeader, len(values))
+		return "", fmt.Errorf("%w: %d Authorization headers", ErrMalformedHeader, len(values))
 	}
 	scheme, text, ok := strings.Cut(values[0], " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return nil, fmt.Errorf("%w: not a bearer token", ErrMalformedHeader)
+		return "", fmt.Errorf("%w: not a bearer token", ErrMalformedHeader)
 	}
 	text = strings.TrimSpace(text)
 	if text == "" {
-		return nil, fmt.Errorf("%w: no token after Bearer", ErrMalformedHeader)
+		return "", fmt.Errorf("%w: no token after Bearer", ErrMalformedHeader)
 	}
 	// Base64 decoding refuses inner spaces: two tokens fail there.
-	return token.DecodeText(text, limits)
+	return text, nil
 }
 
 // invalidReason says why a token was refused, in words that name the
