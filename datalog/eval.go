@@ -24,6 +24,22 @@ type relation struct {
 	arity   int
 	terms   []val // row i is terms[i*arity : (i+1)*arity]
 	origins []origin
+	// prev and cur split the rows for semi-naive evaluation: [0, prev) is
+	// old, [prev, cur) is what the last round added.
+	prev, cur int
+	// pendingTerms and pendingOrigins are this round's new facts.
+	pendingTerms   []val
+	pendingOrigins []origin
+	// frozen marks a relation of a snapshot: the worlds started from it
+	// read it as it is, and copy it before they write (see World.own).
+	frozen bool
+	// big holds what only a large relation needs.
+	big *bigRelation
+}
+
+// bigRelation is the part of a relation made once it grows past what
+// scanning serves well.
+type bigRelation struct {
 	// seen holds the bytes of every fact and its origin, once the
 	// relation is too large to find duplicates by scanning (see has).
 	seen map[string]struct{}
@@ -34,13 +50,14 @@ type relation struct {
 	// lazily up to indexed[c] rows.
 	index   []map[val][]int32
 	indexed []int
-	// prev and cur split the rows for semi-naive evaluation: [0, prev) is
-	// old, [prev, cur) is what the last round added.
-	prev, cur int
-	// pendingTerms and pendingOrigins are this round's new facts.
-	pendingTerms   []val
-	pendingOrigins []origin
-	keyBuf         []byte
+	keyBuf  []byte
+}
+
+func (r *relation) grown() *bigRelation {
+	if r.big == nil {
+		r.big = &bigRelation{}
+	}
+	return r.big
 }
 
 func (r *relation) len() int        { return len(r.origins) }
@@ -48,20 +65,21 @@ func (r *relation) row(i int) []val { return r.terms[i*r.arity : (i+1)*r.arity] 
 
 // rows returns the rows of [lo, hi) whose column col holds v.
 func (r *relation) rows(col int, v val, lo, hi int) []int32 {
-	if r.index == nil {
-		r.index = make([]map[val][]int32, r.arity)
-		r.indexed = make([]int, r.arity)
+	b := r.grown()
+	if b.index == nil {
+		b.index = make([]map[val][]int32, r.arity)
+		b.indexed = make([]int, r.arity)
 	}
-	idx := r.index[col]
+	idx := b.index[col]
 	if idx == nil {
 		idx = map[val][]int32{}
-		r.index[col] = idx
+		b.index[col] = idx
 	}
-	for i := r.indexed[col]; i < r.len(); i++ {
+	for i := b.indexed[col]; i < r.len(); i++ {
 		x := r.terms[i*r.arity+col]
 		idx[x] = append(idx[x], int32(i))
 	}
-	r.indexed[col] = r.len()
+	b.indexed[col] = r.len()
 	list := idx[v]
 	// Rows are indexed in order: cut the list to [lo, hi).
 	start := sort.Search(len(list), func(i int) bool { return int(list[i]) >= lo })
@@ -87,12 +105,17 @@ func (r *relation) reserve(a *arena, rows int) {
 // lookup returns the relation of k, or nil if it has no facts yet.
 func (w *World) lookup(k predKey) *relation {
 	if w.base != nil && w.relations == nil {
-		if i, ok := w.base.relIndex[k]; ok {
-			return w.relList[i]
+		// A small world scans its relations, the snapshot's and its
+		// own. A large one finds the snapshot's in its map, and scans
+		// its own, few until relation makes a map of all.
+		own := w.relList
+		if len(w.base.relList) > maxScannedRelations {
+			if i, ok := w.base.relIndex[k]; ok {
+				return w.relList[i]
+			}
+			own = w.relList[len(w.base.relList):]
 		}
-		// The world's own relations, few: scanned until relation
-		// makes a map of all.
-		for _, r := range w.relList[len(w.base.relList):] {
+		for _, r := range own {
 			if r.pred == k {
 				return r
 			}
@@ -102,9 +125,13 @@ func (w *World) lookup(k predKey) *relation {
 	return w.relations[k]
 }
 
-// relation returns the relation of k, making it if needed.
+// relation returns the relation of k to write to, making it if needed,
+// and copying it if it is a snapshot's.
 func (w *World) relation(k predKey) *relation {
 	r := w.lookup(k)
+	if r != nil && r.frozen {
+		return w.own(r)
+	}
 	if r == nil {
 		a := &w.arena
 		r = &carve(&a.rels, 1, 4)[0]
@@ -125,6 +152,28 @@ func (w *World) relation(k predKey) *relation {
 	return r
 }
 
+// own replaces a snapshot's relation, in a world started from the
+// snapshot, with a copy of the world's own to write to. The rows stay
+// shared until the copy appends to them, and a map of seen facts until
+// the copy adds to it.
+func (w *World) own(r *relation) *relation {
+	c := &carve(&w.arena.rels, 1, 4)[0]
+	*c = relation{
+		pred:    r.pred,
+		arity:   r.arity,
+		terms:   r.terms[:len(r.terms):len(r.terms)],
+		origins: r.origins[:len(r.origins):len(r.origins)],
+	}
+	if r.big != nil && r.big.seen != nil {
+		c.big = &bigRelation{seen: r.big.seen, seenShared: true}
+	}
+	w.relList[w.base.relIndex[r.pred]] = c
+	if w.relations != nil {
+		w.relations[r.pred] = c
+	}
+	return c
+}
+
 // maxScannedRelations is the number of relations of its own up to which
 // a world started from a snapshot finds them by scanning.
 const maxScannedRelations = 8
@@ -139,11 +188,11 @@ func (w *World) insert(k predKey, o origin, vals []val, pending bool) error {
 	if err := w.checkFactLimit(); err != nil {
 		return err
 	}
-	if r.seen != nil {
-		if r.seenShared {
-			r.seen, r.seenShared = maps.Clone(r.seen), false
+	if b := r.big; b != nil && b.seen != nil {
+		if b.seenShared {
+			b.seen, b.seenShared = maps.Clone(b.seen), false
 		}
-		r.seen[string(r.key(o, vals))] = struct{}{}
+		b.seen[string(r.key(o, vals))] = struct{}{}
 	}
 	if pending {
 		r.pendingTerms = append(r.pendingTerms, vals...)
@@ -165,17 +214,18 @@ const maxScannedFacts = 16
 // pending facts included.
 func (r *relation) has(o origin, vals []val) bool {
 	n := len(r.origins) + len(r.pendingOrigins)
-	if r.seen == nil && n >= maxScannedFacts {
-		r.seen = make(map[string]struct{}, 2*n)
+	if n >= maxScannedFacts && (r.big == nil || r.big.seen == nil) {
+		seen := make(map[string]struct{}, 2*n)
 		for i, o := range r.origins {
-			r.seen[string(r.key(o, r.row(i)))] = struct{}{}
+			seen[string(r.key(o, r.row(i)))] = struct{}{}
 		}
 		for i, o := range r.pendingOrigins {
-			r.seen[string(r.key(o, r.pendingTerms[i*r.arity:(i+1)*r.arity]))] = struct{}{}
+			seen[string(r.key(o, r.pendingTerms[i*r.arity:(i+1)*r.arity]))] = struct{}{}
 		}
+		r.grown().seen = seen
 	}
-	if r.seen != nil {
-		_, ok := r.seen[string(r.key(o, vals))]
+	if r.big != nil && r.big.seen != nil {
+		_, ok := r.big.seen[string(r.key(o, vals))]
 		return ok
 	}
 	for i, x := range r.origins {
@@ -194,13 +244,14 @@ func (r *relation) has(o origin, vals []val) bool {
 // key encodes a fact and its origin for the seen map, in a buffer reused
 // from call to call.
 func (r *relation) key(o origin, vals []val) []byte {
-	buf := binary.LittleEndian.AppendUint64(r.keyBuf[:0], o.lo)
+	b := r.grown()
+	buf := binary.LittleEndian.AppendUint64(b.keyBuf[:0], o.lo)
 	buf = binary.LittleEndian.AppendUint64(buf, o.hi)
 	for _, v := range vals {
 		buf = append(buf, byte(v.k))
 		buf = binary.LittleEndian.AppendUint64(buf, v.n)
 	}
-	r.keyBuf = buf
+	b.keyBuf = buf
 	return buf
 }
 
@@ -449,6 +500,10 @@ func (j *joiner) match(depth int, acc origin) (bool, error) {
 				continue
 			}
 		}
+		if rel.frozen { // the index is written as it is read
+			rel = j.w.own(rel)
+			j.rels[pi] = rel
+		}
 		candidates = rel.rows(c, v, lo, hi)
 		indexed = true
 		break
@@ -506,8 +561,25 @@ func (j *joiner) match(depth int, acc origin) (bool, error) {
 
 // fixpoint applies the rules, semi-naively, until a round adds nothing.
 func (w *World) fixpoint() error {
+	if len(w.rules) == 0 {
+		return nil
+	}
+	// Rules read the rounds (prev, cur) of their bodies' relations, and
+	// write them: a snapshot's are copied first. The others are only
+	// read, by checks and policies.
+	if w.base != nil {
+		for _, r := range w.rules {
+			for _, p := range r.preds {
+				if rel := w.lookup(p.key); rel != nil && rel.frozen {
+					w.own(rel)
+				}
+			}
+		}
+	}
 	for _, r := range w.relList {
-		r.prev, r.cur = 0, r.len()
+		if !r.frozen {
+			r.prev, r.cur = 0, r.len()
+		}
 	}
 	for round := 0; ; round++ {
 		for _, r := range w.rules {
@@ -519,6 +591,9 @@ func (w *World) fixpoint() error {
 			return nil
 		}
 		for _, r := range w.relList {
+			if r.frozen { // no fact was added to it
+				continue
+			}
 			r.terms = append(r.terms, r.pendingTerms...)
 			r.origins = append(r.origins, r.pendingOrigins...)
 			r.pendingTerms, r.pendingOrigins = r.pendingTerms[:0], r.pendingOrigins[:0]
@@ -670,7 +745,9 @@ func (w *World) passes(kind CheckKind, c *ccheck) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		if err := w.checkTime(); err != nil {
+		// Every query counts a step, so that many short ones are timed
+		// too; a long one counts its own.
+		if err := w.step(); err != nil {
 			return false, err
 		}
 		if ok {

@@ -10,13 +10,17 @@ import "errors"
 // that world, loaded once and frozen: each call starts a world from it,
 // adds its request's facts and evaluates.
 //
-// Starting a world copies only what evaluation writes: the headers of the
-// relations (their rows are shared until the world appends to them), the
-// rules' scratch buffers, and nothing of the checks and policies, which
-// evaluation only reads. The new world's interner continues the
-// snapshot's: it finds the snapshot's strings and collections through the
-// snapshot's tables, read-only, and interns new ones after them. So any
-// number of worlds may start from one snapshot at once.
+// A world started from a snapshot shares everything of it that
+// evaluation only reads, and copies the rest as it first writes it. The
+// snapshot's relations are frozen: the world copies a relation's header
+// when it adds a fact to it, runs a rule over it or indexes it, and its
+// rows only when it appends to them. Checks and policies are only read,
+// and shared. The rules' scratch buffers are the world's own. Its
+// interner continues the snapshot's: it finds the snapshot's strings and
+// collections through the snapshot's maps, read-only, and interns new
+// ones after them. So any number of worlds may start from one snapshot
+// at once, and a request that only adds facts of its own, checked
+// against the token's, copies nothing.
 
 // ErrSnapshotWorld is returned by AddBlock and AddAuthorizer on a world
 // started from a snapshot: such a world takes facts only.
@@ -61,7 +65,10 @@ func (w *World) Snapshot() (*Snapshot, error) {
 	w.factBuf = nil
 	w.in.keyBuf = nil
 	for _, r := range w.relList {
-		r.keyBuf = nil
+		r.frozen = true
+		if r.big != nil {
+			r.big.keyBuf = nil
+		}
 	}
 	return &Snapshot{w: w}, nil
 }
@@ -81,23 +88,14 @@ func (s *Snapshot) World() *World {
 		nfacts:     b.nfacts,
 		base:       b,
 	}
+	w.auth = make([]authInput, 0, 8) // the request's facts
 	w.in = &w.ownIn
 	w.ownIn.continueFrom(b.in)
 	w.ev.w = w
 
-	rels := make([]relation, len(b.relList))
-	w.relList = make([]*relation, len(b.relList), len(b.relList)+maxScannedRelations)
-	for i, r := range b.relList {
-		rels[i] = relation{
-			pred:       r.pred,
-			arity:      r.arity,
-			terms:      r.terms[:len(r.terms):len(r.terms)],
-			origins:    r.origins[:len(r.origins):len(r.origins)],
-			seen:       r.seen,
-			seenShared: r.seen != nil,
-		}
-		w.relList[i] = &rels[i]
-	}
+	// The snapshot's relations, frozen: the world copies one when it
+	// first writes to it (see own).
+	w.relList = append(make([]*relation, 0, len(b.relList)+maxScannedRelations), b.relList...)
 
 	if len(b.rules) > 0 {
 		var need arenaSizes
@@ -128,9 +126,12 @@ func (w *World) loadRequest() error {
 	for _, a := range w.auth {
 		rows += len(a.fact.Terms)
 	}
+	b := w.base
 	w.arena.rels = make([]relation, 0, len(w.auth))
-	w.arena.vals = make([]val, 0, rows)
+	w.arena.vals = make([]val, 0, rows+cap(b.full.binding))
 	w.arena.origins = make([]origin, 0, len(w.auth))
+	// The buffers of the checks' joins, as large as the snapshot's.
+	w.full.binding = carve(&w.arena.vals, cap(b.full.binding), 8)[:0]
 	for i, a := range w.auth {
 		if err := w.loadFact(a.fact, i); err != nil {
 			return err

@@ -143,8 +143,12 @@ func snapshotCases(t *testing.T) map[string]*snapshotCase {
 					tags({"x", "y"}); tags({"y"}); tags({"z"}); tags({"w"}); tags({"v"}); tags({"u"}); tags({"t"}); tags({"s"}); tags({"r"});
 					big($i) <- owned($i, $d), $i > 5;
 					owned(100, $d) <- extra($d, $s);`),
+				// Past maxScannedRelations, the snapshot's relations
+				// are found through its map.
 				mustParse(t, ParseBlock, `check if resource($r), $r.starts_with("doc-");
-					check if tags($s), $s.contains("x");`),
+					check if tags($s), $s.contains("x");
+					b0(0); b1(1); b2(2); b3(3); b4(4); b5(5); b6(6); b7(7); b8(8); b9(9);
+					check if b7(7), b9($x), $x > 8;`),
 			},
 			policy: mustParse(t, ParseAuthorizer, manyStrings("owned", "svc", 20)+`
 				right($d, "audit") <- owned($i, $d), operation("audit");
