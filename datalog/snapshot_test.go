@@ -303,3 +303,30 @@ func mustTime(t *testing.T, s string) time.Time {
 	}
 	return tm
 }
+
+// TestTimeLimitOfShortEvaluations: an evaluation too short to read the
+// clock as it goes is still held to its time limit at the end, from a
+// snapshot too.
+func TestTimeLimitOfShortEvaluations(t *testing.T) {
+	opts := &Options{Limits: Limits{MaxTime: time.Nanosecond}}
+	load := func() *World {
+		w := NewWorld(opts)
+		if _, err := w.AddBlock(mustParse(t, ParseBlock, `right("a"); check if right("a");`), nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.AddAuthorizer(mustParse(t, ParseAuthorizer, `allow if right($r);`)); err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	s, err := load().Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, w := range map[string]*World{"fresh": load(), "snapshot": s.World()} {
+		var le *LimitError
+		if _, err := w.Authorize(context.Background()); !errors.As(err, &le) || le.Limit != "MaxTime" {
+			t.Errorf("%s: %v, want the MaxTime limit", name, err)
+		}
+	}
+}
