@@ -2,11 +2,10 @@ package sdk
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"path"
@@ -267,7 +266,7 @@ func (m *Middleware) authorize(w http.ResponseWriter, r *http.Request) (*Authori
 		Method:    r.Method,
 		Path:      r.URL.Path,
 	}
-	w.Header().Set("X-Request-Id", c.rec.RequestID)
+	w.Header()["X-Request-Id"] = []string{c.rec.RequestID} // the key is canonical
 
 	text, err := bearer(r)
 	if err == nil {
@@ -525,9 +524,16 @@ func requestID(r *http.Request) string {
 	if id := r.Header.Get("X-Request-Id"); id != "" && len(id) <= maxRequestID && checkName(id) == nil {
 		return id
 	}
-	var b [8]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-	return hex.EncodeToString(b[:])
+	// 64 random bits: an id to correlate, not a secret, so the
+	// runtime's generator (ChaCha8, seeded by the system) serves.
+	const digits = "0123456789abcdef"
+	var b [16]byte
+	v := rand.Uint64()
+	for i := len(b) - 1; i >= 0; i-- {
+		b[i] = digits[v&15]
+		v >>= 4
+	}
+	return string(b[:])
 }
 
 // isClean reports whether p is a clean absolute path: no "..", ".", or
