@@ -74,12 +74,15 @@
 // [World.Query] asks what a rule derives, to answer "what may this token
 // do?"; [World.Facts] dumps every fact with its origin.
 //
-// A program is compiled once, not once per world: its compiled form, with
-// constants interned in a table of its own, is kept for as long as the
-// program is reachable, and each world maps those constants to its own.
-// A service's policy, or the blocks of a cached token, given to many
-// worlds, even at once, are compiled once. A program given to a world
-// must therefore not change afterwards.
+// A program marked with [Reuse], such as a service's policy, is compiled
+// once, not once per world: its compiled form, with constants interned
+// in a table of its own, is kept for as long as the program is reachable,
+// and each world maps those constants to its own. A [Snapshot] goes
+// further, for the same token and policy authorized again and again: it
+// is a world loaded once and frozen, and each request starts a world
+// from it that adds only the request's facts, sharing what it only reads
+// and copying what it writes. A program given to a world must therefore
+// not change afterwards.
 //
 // # Limits
 //

@@ -22,7 +22,10 @@
 //     signer and revocation id; [Token.Describe] prints the delegation
 //     path for a person.
 //   - Serving many calls: a [Cache] of verified tokens spares a repeated
-//     token its signature checks, never its authorization.
+//     token its decoding and signature checks ([Cache.ParseText] finds it
+//     by its text), never its authorization. A token authorized again
+//     keeps its blocks and the policy loaded, as a datalog.Snapshot per
+//     authorizer, and each request adds only its own facts.
 //
 // # Compatibility
 //
