@@ -104,6 +104,7 @@ func evaluateSample(t *testing.T, tc samples.TestCase, v samples.Validation, sna
 			return res
 		}
 	}
+	defer w.Release() // a snapshot's world: the next validation may reuse it
 	res, err := w.Authorize(context.Background())
 	if err != nil {
 		return normalize(t, fmt.Sprintf(`{"Err":{"Execution":%q}}`, executionName(t, err)))

@@ -229,7 +229,7 @@ func (e *evaluator) unary(op *cop, v val) (val, error) {
 	case Length:
 		switch v.k {
 		case KindString, KindBytes:
-			return val{KindInteger, uint64(len(in.strs[v.n]))}, nil
+			return val{KindInteger, uint64(len(in.strAt(v.n)))}, nil
 		case KindSet, KindArray:
 			return val{KindInteger, uint64(len(in.elems(v)))}, nil
 		case KindMap:
@@ -304,7 +304,7 @@ func (e *evaluator) binary(op *cop, l, r val) (val, error) {
 		return boolVal(c >= 0), nil
 	case Add, Sub, Mul, Div, BitwiseAnd, BitwiseOr, BitwiseXor:
 		if b == Add && l.k == KindString && r.k == KindString {
-			s := in.strs[l.n] + in.strs[r.n]
+			s := in.strAt(l.n) + in.strAt(r.n)
 			if len(s) > e.w.limits.MaxValueBytes {
 				return val{}, &LimitError{Limit: "MaxValueBytes", Max: int64(e.w.limits.MaxValueBytes)}
 			}
@@ -329,9 +329,9 @@ func (e *evaluator) binary(op *cop, l, r val) (val, error) {
 		switch {
 		case l.k == KindString && r.k == KindString:
 			if b == Prefix {
-				return boolVal(strings.HasPrefix(in.strs[l.n], in.strs[r.n])), nil
+				return boolVal(strings.HasPrefix(in.strAt(l.n), in.strAt(r.n))), nil
 			}
-			return boolVal(strings.HasSuffix(in.strs[l.n], in.strs[r.n])), nil
+			return boolVal(strings.HasSuffix(in.strAt(l.n), in.strAt(r.n))), nil
 		case l.k == KindArray && r.k == KindArray:
 			le, re := in.elems(l), in.elems(r)
 			if len(re) > len(le) {
@@ -344,7 +344,7 @@ func (e *evaluator) binary(op *cop, l, r val) (val, error) {
 		}
 	case Regex:
 		if l.k == KindString && r.k == KindString {
-			return e.matches(in.strs[l.n], in.strs[r.n])
+			return e.matches(in.strAt(l.n), in.strAt(r.n))
 		}
 	case Intersection, Union:
 		if l.k != KindSet || r.k != KindSet {
@@ -457,7 +457,7 @@ func (e *evaluator) contains(l, r val) (val, error) {
 	switch l.k {
 	case KindString:
 		if r.k == KindString {
-			return boolVal(strings.Contains(in.strs[l.n], in.strs[r.n])), nil
+			return boolVal(strings.Contains(in.strAt(l.n), in.strAt(r.n))), nil
 		}
 	case KindSet:
 		es := in.elems(l)

@@ -27,10 +27,27 @@ type interner struct {
 	compIDs map[string]uint64 // nil while comps is short: see collection
 	keyBuf  []byte
 	// base is the frozen interner of a snapshot that this one continues
-	// (see continueFrom): strs and comps start with base's, and what base
-	// holds is found through base's maps, when it has them, not this
-	// one's.
-	base *interner
+	// (see continueFrom): ids below nstrs and ncomps are base's, found
+	// through base's maps; strs and comps hold only this one's, numbered
+	// after them.
+	base          *interner
+	nstrs, ncomps uint64
+}
+
+// strAt returns the string or byte string of id.
+func (in *interner) strAt(id uint64) string {
+	if id < in.nstrs {
+		return in.base.strs[id]
+	}
+	return in.strs[id-in.nstrs]
+}
+
+// compAt returns the collection of id.
+func (in *interner) compAt(id uint64) *composite {
+	if id < in.ncomps {
+		return &in.base.comps[id]
+	}
+	return &in.comps[id-in.ncomps]
 }
 
 // composite is an interned set, array or map. A set's elements are sorted
@@ -59,29 +76,27 @@ func (in *interner) reserve(strs, comps int) {
 const maxScannedStrs = 16
 
 func (in *interner) str(s string) uint64 {
-	from := 0 // the first string that in itself finds
-	if b := in.base; b != nil && b.strIDs != nil {
+	if b := in.base; b != nil {
 		if id, ok := b.strIDs[s]; ok {
 			return id
 		}
-		from = len(b.strs)
 	}
 	if in.strIDs == nil {
-		for i, x := range in.strs[from:] {
+		for i, x := range in.strs {
 			if x == s {
-				return uint64(from + i)
+				return in.nstrs + uint64(i)
 			}
 		}
-		if len(in.strs)-from >= maxScannedStrs {
-			in.strIDs = make(map[string]uint64, 2*(len(in.strs)-from))
-			for i, x := range in.strs[from:] {
-				in.strIDs[x] = uint64(from + i)
+		if len(in.strs) >= maxScannedStrs {
+			in.strIDs = make(map[string]uint64, 2*len(in.strs))
+			for i, x := range in.strs {
+				in.strIDs[x] = in.nstrs + uint64(i)
 			}
 		}
 	} else if id, ok := in.strIDs[s]; ok {
 		return id
 	}
-	id := uint64(len(in.strs))
+	id := in.nstrs + uint64(len(in.strs))
 	in.strs = append(in.strs, s)
 	if in.strIDs != nil {
 		in.strIDs[s] = id
@@ -112,34 +127,32 @@ func (in *interner) collection(k Kind, elems []val) val {
 	case KindMap:
 		elems = sortMapElems(elems)
 	}
-	from := 0 // the first collection that in itself finds
-	if b := in.base; b != nil && b.compIDs != nil {
+	if b := in.base; b != nil {
 		if id, ok := b.compIDs[string(in.key(k, elems))]; ok {
 			return val{k, id}
 		}
-		from = len(b.comps)
 	}
 	if in.compIDs == nil {
-		for i, c := range in.comps[from:] {
+		for i, c := range in.comps {
 			if c.kind == k && slices.Equal(c.elems, elems) {
-				return val{k, uint64(from + i)}
+				return val{k, in.ncomps + uint64(i)}
 			}
 		}
-		if len(in.comps)-from < maxScannedComps {
-			id := uint64(len(in.comps))
+		if len(in.comps) < maxScannedComps {
+			id := in.ncomps + uint64(len(in.comps))
 			in.comps = append(in.comps, composite{kind: k, elems: elems})
 			return val{k, id}
 		}
-		in.compIDs = make(map[string]uint64, 2*(len(in.comps)-from))
-		for i, c := range in.comps[from:] {
-			in.compIDs[string(in.key(c.kind, c.elems))] = uint64(from + i)
+		in.compIDs = make(map[string]uint64, 2*len(in.comps))
+		for i, c := range in.comps {
+			in.compIDs[string(in.key(c.kind, c.elems))] = in.ncomps + uint64(i)
 		}
 	}
 	buf := in.key(k, elems)
 	if id, ok := in.compIDs[string(buf)]; ok {
 		return val{k, id}
 	}
-	id := uint64(len(in.comps))
+	id := in.ncomps + uint64(len(in.comps))
 	in.comps = append(in.comps, composite{kind: k, elems: elems})
 	in.compIDs[string(buf)] = id
 	return val{k, id}
@@ -179,7 +192,7 @@ func sortMapElems(elems []val) []val {
 	return out
 }
 
-func (in *interner) elems(v val) []val { return in.comps[v.n].elems }
+func (in *interner) elems(v val) []val { return in.compAt(v.n).elems }
 
 // intern converts a ground term to a val.
 func (in *interner) intern(t Term) val {
@@ -227,11 +240,11 @@ func (in *interner) term(v val) Term {
 	case KindInteger:
 		return Integer(int64(v.n))
 	case KindString:
-		return String(in.strs[v.n])
+		return String(in.strAt(v.n))
 	case KindDate:
 		return Date(v.n)
 	case KindBytes:
-		return Bytes(in.strs[v.n])
+		return Bytes(in.strAt(v.n))
 	case KindBool:
 		return Bool(v.n == 1)
 	case KindNull:

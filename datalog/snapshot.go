@@ -1,6 +1,10 @@
 package datalog
 
-import "errors"
+import (
+	"errors"
+	"sync"
+	"time"
+)
 
 // A service authorizes the same token against the same policy on every
 // call, and only the request's facts change. Loading the blocks and the
@@ -32,7 +36,8 @@ var errSnapshotted = errors.New("datalog: world became a snapshot")
 // Snapshot is a world loaded but not evaluated, frozen, from which worlds
 // are started. It is safe for concurrent use.
 type Snapshot struct {
-	w *World
+	w    *World
+	pool sync.Pool // of released worlds
 }
 
 // Snapshot loads the world's blocks and authorizer, without evaluating
@@ -73,10 +78,14 @@ func (w *World) Snapshot() (*Snapshot, error) {
 	return &Snapshot{w: w}, nil
 }
 
-// World returns a new world that starts from the snapshot. Add the
-// request's facts with AddFact, then call Authorize, Run or Query as on
-// any world.
+// World returns a world that starts from the snapshot: a new one, or one
+// given back with [World.Release]. Add the request's facts with AddFact,
+// then call Authorize, Run or Query as on any world.
 func (s *Snapshot) World() *World {
+	if w, _ := s.pool.Get().(*World); w != nil {
+		w.released = false
+		return w
+	}
 	b := s.w
 	w := &World{
 		limits:     b.limits,
@@ -87,6 +96,7 @@ func (s *Snapshot) World() *World {
 		policies:   b.policies,
 		nfacts:     b.nfacts,
 		base:       b,
+		snap:       s,
 	}
 	w.auth = make([]authInput, 0, 8) // the request's facts
 	w.in = &w.ownIn
@@ -98,40 +108,95 @@ func (s *Snapshot) World() *World {
 	w.relList = append(make([]*relation, 0, len(b.relList)+maxScannedRelations), b.relList...)
 
 	if len(b.rules) > 0 {
+		// The rules' buffers come from an arena of their own: the
+		// world's is the request's, emptied when the world is reused.
 		var need arenaSizes
 		for _, r := range b.rules {
 			need.vals += r.nslots + len(r.head.terms)
 			need.ranges += len(r.preds)
 		}
-		w.arena.vals = make([]val, 0, need.vals)
-		w.arena.ranges = make([][2]int, 0, need.ranges)
-		w.arena.relps = make([]*relation, 0, need.ranges)
+		scratch := arena{
+			vals:   make([]val, 0, need.vals),
+			ranges: make([][2]int, 0, need.ranges),
+			relps:  make([]*relation, 0, need.ranges),
+		}
 		rules := make([]crule, len(b.rules))
 		w.rules = make([]*crule, len(b.rules))
 		for i, r := range b.rules {
 			rules[i] = *r
-			rules[i].scratch(&w.arena)
+			rules[i].scratch(&scratch)
 			w.rules[i] = &rules[i]
 		}
 	}
 	return w
 }
 
+// Release gives a world started from a snapshot back to it, to start
+// another request with what it allocated. Call it once, when done with
+// the world: neither the world nor anything it holds may be used
+// afterwards, Release included, as another request may have it. What it
+// returned (results, facts, and their terms) stays valid. Releasing a
+// world not started from a snapshot does nothing.
+func (w *World) Release() {
+	if w.snap == nil || w.released {
+		return
+	}
+	w.released = true
+	b := w.base
+	clear(w.auth)
+	w.auth = w.auth[:0]
+	w.ran, w.runErr, w.ctx, w.deadline = false, nil, nil, time.Time{}
+	w.nfacts, w.pending, w.iterations, w.steps = b.nfacts, 0, 0, 0
+
+	in := &w.ownIn
+	clear(in.strs)
+	clear(in.comps)
+	in.strs, in.comps, in.strIDs, in.compIDs = in.strs[:0], in.comps[:0], nil, nil
+
+	// Back to the snapshot's relations; the world's own were carved from
+	// its arena, kept for the next request.
+	clear(w.relList)
+	w.relList = append(w.relList[:0], b.relList...)
+	w.relations = nil
+	clear(w.arena.rels[:cap(w.arena.rels)])
+	w.arena.rels = w.arena.rels[:0]
+	w.arena.vals, w.arena.origins = w.arena.vals[:0], w.arena.origins[:0]
+	clear(w.full.rels[:cap(w.full.rels)])
+	for _, r := range w.rules {
+		for i := range r.binding {
+			r.binding[i] = unbound
+		}
+		clear(r.rels)
+	}
+	clear(w.ev.stack[:cap(w.ev.stack)])
+	w.ev.stack = w.ev.stack[:0]
+	w.factBuf = w.factBuf[:0]
+	w.snap.pool.Put(w)
+}
+
 // loadRequest is load for a world started from a snapshot: everything
 // is loaded but the facts added since.
 func (w *World) loadRequest() error {
 	// A fact of the request goes to a relation of its own, most often:
-	// carve them, their rows and origins from the arena at once.
+	// carve them, their rows and origins from the arena at once, or from
+	// what the world had from its last request.
 	rows := 0
 	for _, a := range w.auth {
 		rows += len(a.fact.Terms)
 	}
 	b := w.base
-	w.arena.rels = make([]relation, 0, len(w.auth))
-	w.arena.vals = make([]val, 0, rows+cap(b.full.binding))
-	w.arena.origins = make([]origin, 0, len(w.auth))
+	ar := &w.arena
+	if cap(ar.rels) < len(w.auth) {
+		ar.rels = make([]relation, 0, len(w.auth))
+	}
+	if need := rows + cap(b.full.binding); cap(ar.vals) < need {
+		ar.vals = make([]val, 0, need)
+	}
+	if cap(ar.origins) < len(w.auth) {
+		ar.origins = make([]origin, 0, len(w.auth))
+	}
 	// The buffers of the checks' joins, as large as the snapshot's.
-	w.full.binding = carve(&w.arena.vals, cap(b.full.binding), 8)[:0]
+	w.full.binding = carve(&ar.vals, cap(b.full.binding), 8)[:0]
 	for i, a := range w.auth {
 		if err := w.loadFact(a.fact, i); err != nil {
 			return err
@@ -162,6 +227,5 @@ func (in *interner) index() {
 // numbered after them.
 func (in *interner) continueFrom(base *interner) {
 	in.base = base
-	in.strs = base.strs[:len(base.strs):len(base.strs)]
-	in.comps = base.comps[:len(base.comps):len(base.comps)]
+	in.nstrs, in.ncomps = uint64(len(base.strs)), uint64(len(base.comps))
 }

@@ -92,6 +92,8 @@ func (c *snapshotCase) snapshot(t *testing.T) *Snapshot {
 	return s
 }
 
+// fromSnapshot authorizes request i in a world started from s, and
+// releases the world, so that the next request may reuse it.
 func (c *snapshotCase) fromSnapshot(t *testing.T, s *Snapshot, i int) string {
 	w := s.World()
 	for _, f := range c.requests[i] {
@@ -99,7 +101,9 @@ func (c *snapshotCase) fromSnapshot(t *testing.T, s *Snapshot, i int) string {
 			t.Fatal(err)
 		}
 	}
-	return outcome(t, w)
+	out := outcome(t, w)
+	w.Release()
+	return out
 }
 
 func fact(name string, terms ...Term) Fact { return Fact{Predicate{Name: name, Terms: terms}} }

@@ -64,6 +64,10 @@ type World struct {
 	// relIndex maps each relation of a snapshot's world to its place in
 	// relList, which a world started from it keeps.
 	relIndex map[predKey]int
+	// snap is the snapshot the world started from, which Release gives
+	// it back to; released is set while it is there.
+	snap     *Snapshot
+	released bool
 }
 
 type blockInput struct {
@@ -495,7 +499,7 @@ type FactGroup struct {
 func (w *World) Facts() []FactGroup {
 	byOrigin := map[origin][]Fact{}
 	for _, rel := range w.relList {
-		name := w.in.strs[rel.pred.name]
+		name := w.in.strAt(rel.pred.name)
 		for i := range rel.origins {
 			terms := make([]Term, rel.arity)
 			for j, v := range rel.row(i) {

@@ -73,52 +73,71 @@ type Decision struct {
 	// FailedChecks lists every check that failed, the authorizer's first.
 	FailedChecks []datalog.FailedCheck
 
+	// world is the evaluated world of a token authorized from scratch. A
+	// token authorized from a snapshot gave its world back for the next
+	// request: Facts and Query, which few calls ask, evaluate the same
+	// request again from snap.
 	world *datalog.World
+	snap  *datalog.Snapshot
+	req   *Request
 }
 
 // Authorize evaluates the token's blocks, the request and the policy. An
-// error is bad input or an exhausted limit; a denial is a Decision.
+// error is bad input or an exhausted limit; a denial is a Decision. The
+// decision's Facts and Query read req again: leave it unchanged while
+// the decision is in use.
 func (a *Authorizer) Authorize(ctx context.Context, t *Token, req *Request) (*Decision, error) {
-	var w *datalog.World
 	if req == nil || req.Program == nil {
 		if snap := a.snapshotOf(t); snap != nil {
-			w = snap.World()
-		}
-	}
-	fresh := w == nil
-	if fresh {
-		var err error
-		if w, err = a.load(t); err != nil {
-			return nil, err
-		}
-	}
-	if req != nil {
-		if !req.Time.IsZero() {
-			if err := w.AddFact(TimeFact(req.Time)); err != nil {
+			w := snap.World()
+			defer w.Release()
+			if err := addRequest(w, req); err != nil {
 				return nil, err
 			}
-		}
-		for _, f := range req.Facts {
-			if err := w.AddFact(f); err != nil {
+			res, err := w.Authorize(ctx)
+			if err != nil {
 				return nil, err
 			}
-		}
-		if req.Program != nil {
-			if err := w.AddAuthorizer(req.Program); err != nil {
-				return nil, err
-			}
+			return &Decision{Allowed: res.Allowed(), Policy: res.Policy, FailedChecks: res.FailedChecks, snap: snap, req: req}, nil
 		}
 	}
-	if fresh { // a snapshot holds the policy already
-		if err := w.AddAuthorizer(a.policy); err != nil {
-			return nil, err
-		}
+	w, err := a.load(t)
+	if err != nil {
+		return nil, err
+	}
+	if err := addRequest(w, req); err != nil {
+		return nil, err
+	}
+	if err := w.AddAuthorizer(a.policy); err != nil {
+		return nil, err
 	}
 	res, err := w.Authorize(ctx)
 	if err != nil {
 		return nil, err
 	}
 	return &Decision{Allowed: res.Allowed(), Policy: res.Policy, FailedChecks: res.FailedChecks, world: w}, nil
+}
+
+// addRequest adds a request's time, facts and program to a world, before
+// the service's policy.
+func addRequest(w *datalog.World, req *Request) error {
+	if req == nil {
+		return nil
+	}
+	if !req.Time.IsZero() {
+		if err := w.AddFact(TimeFact(req.Time)); err != nil {
+			return err
+		}
+	}
+	for _, f := range req.Facts {
+		if err := w.AddFact(f); err != nil {
+			return err
+		}
+	}
+	if req.Program != nil {
+		return w.AddAuthorizer(req.Program)
+	}
+	return nil
 }
 
 // load returns a new world holding the token's blocks.
@@ -142,12 +161,42 @@ func TimeFact(t time.Time) datalog.Fact {
 	return datalog.Fact{Predicate: datalog.Predicate{Name: "time", Terms: []datalog.Term{datalog.DateOf(t)}}}
 }
 
+// evaluated returns the decision's evaluated world; Release it after use.
+func (d *Decision) evaluated(ctx context.Context) (*datalog.World, error) {
+	if d.world != nil {
+		return d.world, nil
+	}
+	w := d.snap.World()
+	if err := addRequest(w, d.req); err != nil {
+		w.Release()
+		return nil, err
+	}
+	if err := w.Run(ctx); err != nil {
+		w.Release()
+		return nil, err
+	}
+	return w, nil
+}
+
 // Facts returns every fact of the evaluated world with its origin, to
-// explain a decision.
-func (d *Decision) Facts() []datalog.FactGroup { return d.world.Facts() }
+// explain a decision; nil if evaluating it again for the purpose failed
+// (its time limit, say).
+func (d *Decision) Facts() []datalog.FactGroup {
+	w, err := d.evaluated(context.Background())
+	if err != nil {
+		return nil
+	}
+	defer w.Release()
+	return w.Facts()
+}
 
 // Query returns what a rule derives from the evaluated world, as the
 // authorizer sees it: what may this token do?
 func (d *Decision) Query(ctx context.Context, r datalog.Rule) ([]datalog.Fact, error) {
-	return d.world.Query(ctx, r)
+	w, err := d.evaluated(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer w.Release()
+	return w.Query(ctx, r)
 }
