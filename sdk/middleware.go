@@ -367,14 +367,21 @@ func (m *Middleware) policyText(p *datalog.MatchedPolicy) string {
 // requestFacts are the facts of a request, for the policy and the
 // token's checks.
 func (m *Middleware) requestFacts(r *http.Request, act Action, depth int) []datalog.Fact {
-	// One slab of terms for the facts made here; the facts that never
+	// The facts and their terms in one allocation; the facts that never
 	// change (the service, the usual methods) are made once.
-	terms := make([]datalog.Term, 0, 5)
+	slab := new(struct {
+		facts [7]datalog.Fact
+		terms [6]datalog.Term
+	})
+	terms := slab.terms[:0]
 	fact := func(name string, t datalog.Term) datalog.Fact {
 		terms = append(terms, t)
 		return newFact(name, terms[len(terms)-1:len(terms):len(terms)]...)
 	}
-	facts := make([]datalog.Fact, 0, 7+len(act.Facts))
+	facts := slab.facts[:0]
+	if len(act.Facts) > 0 {
+		facts = make([]datalog.Fact, 0, 7+len(act.Facts))
+	}
 	method, ok := methodFacts[r.Method]
 	if !ok {
 		method = fact("method", datalog.String(r.Method))

@@ -3,6 +3,7 @@ package token
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/codios/codios/datalog"
@@ -15,6 +16,9 @@ type Authorizer struct {
 	policy  *datalog.Program
 	limits  datalog.Limits
 	externs map[string]datalog.ExternFunc
+	// timeFact is the last second's time fact: requests a second apart
+	// or less share it.
+	timeFact atomic.Pointer[datalog.Fact]
 }
 
 // AuthorizerOptions are the optional settings of an Authorizer.
@@ -78,6 +82,7 @@ type Decision struct {
 	// request: Facts and Query, which few calls ask, evaluate the same
 	// request again from snap.
 	world *datalog.World
+	auth  *Authorizer
 	snap  *datalog.Snapshot
 	req   *Request
 }
@@ -91,21 +96,21 @@ func (a *Authorizer) Authorize(ctx context.Context, t *Token, req *Request) (*De
 		if snap := a.snapshotOf(t); snap != nil {
 			w := snap.World()
 			defer w.Release()
-			if err := addRequest(w, req); err != nil {
+			if err := a.addRequest(w, req); err != nil {
 				return nil, err
 			}
 			res, err := w.Authorize(ctx)
 			if err != nil {
 				return nil, err
 			}
-			return &Decision{Allowed: res.Allowed(), Policy: res.Policy, FailedChecks: res.FailedChecks, snap: snap, req: req}, nil
+			return &Decision{Allowed: res.Allowed(), Policy: res.Policy, FailedChecks: res.FailedChecks, auth: a, snap: snap, req: req}, nil
 		}
 	}
 	w, err := a.load(t)
 	if err != nil {
 		return nil, err
 	}
-	if err := addRequest(w, req); err != nil {
+	if err := a.addRequest(w, req); err != nil {
 		return nil, err
 	}
 	if err := w.AddAuthorizer(a.policy); err != nil {
@@ -120,12 +125,12 @@ func (a *Authorizer) Authorize(ctx context.Context, t *Token, req *Request) (*De
 
 // addRequest adds a request's time, facts and program to a world, before
 // the service's policy.
-func addRequest(w *datalog.World, req *Request) error {
+func (a *Authorizer) addRequest(w *datalog.World, req *Request) error {
 	if req == nil {
 		return nil
 	}
 	if !req.Time.IsZero() {
-		if err := w.AddFact(TimeFact(req.Time)); err != nil {
+		if err := w.AddFact(a.timeFactOf(req.Time)); err != nil {
 			return err
 		}
 	}
@@ -156,6 +161,20 @@ func (a *Authorizer) load(t *Token) (*datalog.World, error) {
 	return w, nil
 }
 
+// timeFactOf is TimeFact(t), shared with the other requests of the same
+// second: a fact is never changed once made.
+func (a *Authorizer) timeFactOf(t time.Time) datalog.Fact {
+	date := datalog.DateOf(t)
+	if f := a.timeFact.Load(); f != nil {
+		if d, _ := f.Terms[0].(datalog.Date); d == date {
+			return *f
+		}
+	}
+	f := TimeFact(t)
+	a.timeFact.Store(&f)
+	return f
+}
+
 // TimeFact is the fact time(t), t truncated to the second.
 func TimeFact(t time.Time) datalog.Fact {
 	return datalog.Fact{Predicate: datalog.Predicate{Name: "time", Terms: []datalog.Term{datalog.DateOf(t)}}}
@@ -167,7 +186,7 @@ func (d *Decision) evaluated(ctx context.Context) (*datalog.World, error) {
 		return d.world, nil
 	}
 	w := d.snap.World()
-	if err := addRequest(w, d.req); err != nil {
+	if err := d.auth.addRequest(w, d.req); err != nil {
 		w.Release()
 		return nil, err
 	}
