@@ -16,19 +16,27 @@ package sdk
 // p50/p99 latency of whole HTTP calls as the clients saw them, and
 // (srv-) of the handler chain as the server timed it.
 //
-// Last measured 2026-11-25 on the 2-core EPYC, quiet, medians of 6:
+// Last measured 2026-11-25 (third session) on the 2-core EPYC, quiet,
+// medians of 6; the second session's figures in brackets:
 //
-//	EngineCached/facts=request               18.2µs
-//	  cached/audit=discard                   25.1µs
-//	  cached/audit=file (the default sink)   27.7µs
-//	  cached/audit=slog                      38.2µs
-//	LoadPaced at 1,000/s, srv-p50 / srv-p99: engine 37-44 / 235-275µs,
-//	  middleware 54-58 / 205-400µs; bare handler 0.5 / 2µs
+//	EngineCached/facts=request                4.0µs [18.2]
+//	MiddlewareStandard/bare (recorder, handler) 1.7µs
+//	  cached/audit=discard                    8.3µs [25.1]
+//	  cached/audit=file (the default sink)    9.6µs [27.7]
+//	  cached/audit=slog                      19.6µs [38.2]
+//	LoadPaced at 1,000/s, srv-p50 / srv-p99, the range of six runs:
+//	  bare        0.6-0.8 /  2-3µs
+//	  spin       11.9-12.5 / 23-33µs
+//	  engine     11.3-13.7 / 33-41µs  [37-44 / 235-275]
+//	  middleware 21.0-26.4 / 68-89µs  [54-58 / 205-400]
 //
-// So the middleware adds about 7-10µs to the engine with its default
-// audit file. At one call a millisecond every call runs with cold caches
-// (p50 about twice the hot loop's), and the p99 is the engine's and the
-// machine's: the same loop without HTTP gives p99 about 170µs.
+// So the middleware adds about 4µs to the engine with its default audit
+// file. At one call a millisecond every call starts with cold caches:
+// spin, which only computes, runs as fast as in a hot loop, but code
+// that reads and allocates memory takes 2-3 times as long (the engine's
+// 4µs take 12). The middleware with its audit sink replaced by one that
+// does nothing measured 18-19 / 49-61µs: formatting and writing the
+// audit line before the handler runs costs 15-25µs of the p99.
 
 import (
 	"context"
@@ -325,9 +333,26 @@ const (
 	handlerBare       = "bare"       // benchHandler alone
 	handlerEngine     = "engine"     // the engine's own verify and authorize, then benchHandler
 	handlerMiddleware = "middleware" // benchHandler behind the middleware
+	// handlerSpin computes as long as the middleware's hot path takes
+	// (about 12µs here), touching no memory, then runs benchHandler: the
+	// latency any handler of that length gets from the machine.
+	handlerSpin = "spin"
 )
 
-var loadHandlers = []string{handlerBare, handlerEngine, handlerMiddleware}
+var loadHandlers = []string{handlerBare, handlerSpin, handlerEngine, handlerMiddleware}
+
+// spinSteps multiply-adds take about as long as the middleware's hot path.
+const spinSteps = 7000
+
+var spinSink atomic.Uint64
+
+func spin() {
+	x := uint64(1)
+	for range spinSteps {
+		x = x*6364136223846793005 + 1442695040888963407
+	}
+	spinSink.Store(x)
+}
 
 func newLoadServer(tb testing.TB, handler string) *loadServer {
 	tb.Helper()
@@ -344,6 +369,11 @@ func newLoadServer(tb testing.TB, handler string) *loadServer {
 	switch handler {
 	case handlerBare:
 		h = benchHandler
+	case handlerSpin:
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			spin()
+			benchHandler.ServeHTTP(w, r)
+		})
 	case handlerEngine:
 		h = engineHandler(s)
 	case handlerMiddleware:
