@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -97,8 +98,24 @@ func FuzzDecodeAuthorize(f *testing.F) {
 		for _, b := range tok.Blocks() {
 			_ = b.Program.String()
 		}
-		if _, err := a.Authorize(context.Background(), tok, nil); err != nil && !isDatalogError(err) {
-			t.Fatalf("untyped evaluation error: %v", err)
+		// The first call evaluates from scratch, the next from a
+		// snapshot of the token and the policy, the third in a world
+		// the second gave back: all three must decide alike.
+		var first string
+		for i := range 3 {
+			d, err := a.Authorize(context.Background(), tok, nil)
+			if err != nil && !isDatalogError(err) {
+				t.Fatalf("untyped evaluation error: %v", err)
+			}
+			got := decisionText(d, err)
+			if strings.Contains(got, "MaxTime") {
+				return // a wall-clock limit: the calls may differ
+			}
+			if i == 0 {
+				first = got
+			} else if got != first {
+				t.Fatalf("call %d decided otherwise:\n got %s\nwant %s", i+1, got, first)
+			}
 		}
 	})
 }
