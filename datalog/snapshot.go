@@ -165,6 +165,9 @@ func (w *World) Release() {
 	w.relations = nil
 	clear(w.arena.rels[:cap(w.arena.rels)])
 	w.arena.rels = w.arena.rels[:0]
+	// A query's rule carves its buffers from the arena too.
+	clear(w.arena.relps[:cap(w.arena.relps)])
+	w.arena.relps, w.arena.ranges = w.arena.relps[:0], w.arena.ranges[:0]
 	w.arena.vals, w.arena.origins = w.arena.vals[:0], w.arena.origins[:0]
 	clear(w.full.rels[:cap(w.full.rels)])
 	for _, r := range w.rules {

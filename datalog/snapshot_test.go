@@ -229,22 +229,28 @@ func TestSnapshotConcurrentWorlds(t *testing.T) {
 	}
 }
 
+// TestSnapshotWorldQuery queries worlds from a snapshot, each given back
+// after its query and most likely reused by the next.
 func TestSnapshotWorldQuery(t *testing.T) {
 	c := snapshotCases(t)["large"]
-	w := c.snapshot(t).World()
-	if err := w.AddFact(fact("operation", String("audit"))); err != nil {
-		t.Fatal(err)
-	}
+	s := c.snapshot(t)
 	r, err := ParseRule(`can($d) <- right($d, "audit"), $d.starts_with("svc-1")`, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	facts, err := w.Query(context.Background(), r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(facts) != 11 { // svc-1, svc-10 ... svc-19
-		t.Errorf("query found %d facts, want 11: %v", len(facts), facts)
+	for i := range 3 {
+		w := s.World()
+		if err := w.AddFact(fact("operation", String("audit"))); err != nil {
+			t.Fatal(err)
+		}
+		facts, err := w.Query(context.Background(), r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(facts) != 11 { // svc-1, svc-10 ... svc-19
+			t.Errorf("world %d: query found %d facts, want 11: %v", i, len(facts), facts)
+		}
+		w.Release()
 	}
 }
 
