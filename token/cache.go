@@ -59,11 +59,11 @@ func (c *Cache) ParseText(text string, keys RootKeys, limits *Limits) (*Token, e
 	if err != nil {
 		return nil, err
 	}
-	tok, err := c.Parse(data, keys, limits)
+	tok, hash, err := c.parse(data, keys, limits)
 	if err != nil {
 		return nil, err
 	}
-	c.alias(sha256.Sum256(data), text)
+	c.alias(hash, text)
 	return tok, nil
 }
 
@@ -89,28 +89,34 @@ func (c *Cache) alias(hash [sha256.Size]byte, text string) {
 
 // Parse is [Parse] through the cache.
 func (c *Cache) Parse(data []byte, keys RootKeys, limits *Limits) (*Token, error) {
+	tok, _, err := c.parse(data, keys, limits)
+	return tok, err
+}
+
+// parse is Parse, and returns the hash that keys the token's entry.
+func (c *Cache) parse(data []byte, keys RootKeys, limits *Limits) (*Token, [sha256.Size]byte, error) {
 	l := limitsOf(limits)
 	if len(data) > l.MaxTokenBytes {
-		return nil, limitErr("MaxTokenBytes", l.MaxTokenBytes)
+		return nil, [sha256.Size]byte{}, limitErr("MaxTokenBytes", l.MaxTokenBytes)
 	}
 	hash := sha256.Sum256(data)
 	if tok := c.lookup(hash, keys); tok != nil {
-		return tok, nil
+		return tok, hash, nil
 	}
 	u, err := ParseUnverified(data, limits)
 	if err != nil {
-		return nil, err
+		return nil, hash, err
 	}
 	root, err := keys.RootKey(u.rootKeyID)
 	if err != nil {
-		return nil, err
+		return nil, hash, err
 	}
 	tok, err := u.Verify(root)
 	if err != nil {
-		return nil, err
+		return nil, hash, err
 	}
 	c.add(hash, root, tok)
-	return tok, nil
+	return tok, hash, nil
 }
 
 func (c *Cache) lookup(hash [sha256.Size]byte, keys RootKeys) *Token {

@@ -8,8 +8,8 @@ import (
 // One authorized again (from a Cache, or held by its caller) keeps, for
 // each of the last few authorizers it met, a datalog.Snapshot of its
 // blocks and the authorizer's policy, loaded once: each later request
-// starts a world from it and adds only the request's facts. That halves
-// the cost of authorizing a repeated token. A request that brings a
+// starts a world from it and adds only the request's facts, which is
+// then most of what authorizing a repeated token costs. A request that brings a
 // Program of its own is authorized from scratch, as its rules, checks
 // and policies would come before the policy's.
 
