@@ -17,6 +17,10 @@ var (
 	// ErrStaleRevocations is a revocation list older than its maximum
 	// age: it may miss a revocation, so the middleware fails closed.
 	ErrStaleRevocations = errors.New("sdk: revocation list too old")
+	// ErrIncompleteRevocations is a revocation list without its end line,
+	// or with more after it: most likely a file caught while being
+	// rewritten in place.
+	ErrIncompleteRevocations = errors.New("sdk: revocation list incomplete")
 	// ErrInvalidName is an agent or service name that is empty, too long
 	// or has characters other than letters, digits and "._-:@".
 	ErrInvalidName = errors.New("sdk: invalid name")

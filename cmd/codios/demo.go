@@ -113,7 +113,7 @@ func startDemo(out io.Writer, auditPath string) (*demo, error) {
 	if d.auditPath == "" {
 		d.auditPath = filepath.Join(dir, "audit.log")
 	}
-	if err := os.WriteFile(d.revPath, []byte("# revoked blocks, one hex revocation id a line\n"), 0o600); err != nil {
+	if err := sdk.AddRevocations(d.revPath); err != nil {
 		d.stop()
 		return nil, err
 	}
@@ -239,20 +239,14 @@ func (d *demo) issuerHandler() http.Handler {
 	mux.HandleFunc("POST /revoke", func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1024))
 		id := strings.TrimSpace(string(body))
-		if _, herr := hex.DecodeString(id); err != nil || herr != nil || id == "" {
+		raw, herr := hex.DecodeString(id)
+		if err != nil || herr != nil || id == "" {
 			http.Error(w, "want a hex revocation id", http.StatusBadRequest)
 			return
 		}
 		mu.Lock()
 		defer mu.Unlock()
-		f, err := os.OpenFile(d.revPath, os.O_WRONLY|os.O_APPEND, 0)
-		if err == nil {
-			_, err = fmt.Fprintln(f, id)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-		}
-		if err != nil {
+		if err := sdk.AddRevocations(d.revPath, raw); err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}

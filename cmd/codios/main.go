@@ -208,14 +208,17 @@ func init() {
 		},
 		{
 			name:    "revoke",
-			summary: "print the revocation id of a token's block, for a revocation list",
-			doc: "Revoke prints the hex revocation id of block N of the token, on one line, as\n" +
-				"a revocation list holds it: a service that reads the list refuses that block\n" +
-				"and every token derived from it, while the blocks before it keep working.\n" +
-				"Block 0 is the authority block. Without --root-key the token's signatures are\n" +
-				"not checked; with it, a token that does not verify is refused (exit 2).\n\n" +
+			summary: "revoke a token's block: add its revocation id to a revocation list",
+			doc: "Revoke prints the hex revocation id of block N of the token, on one line, and\n" +
+				"with --list adds it to that revocation list: a service that reads the list\n" +
+				"refuses that block and every token derived from it, while the blocks before it\n" +
+				"keep working. The list is replaced atomically (a new file renamed over it) and\n" +
+				"ends with a line that counts its ids, so that a service never loads half a\n" +
+				"list; it is created if missing. Block 0 is the authority block. Without\n" +
+				"--root-key the token's signatures are not checked; with it, a token that does\n" +
+				"not verify is refused (exit 2).\n\n" +
 				"Example:\n\n" +
-				"\tcodios revoke --token research.token --block 1 >> revoked.txt",
+				"\tcodios revoke --token research.token --block 1 --list revoked.txt",
 			run: runRevoke,
 		},
 		{

@@ -5,15 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/codios/codios/sdk"
 )
 
 // runRevoke prints the revocation id of one block of a token, the line a
 // revocation list (sdk.OpenRevocationFile) holds to revoke that block and
-// every token derived from it.
+// every token derived from it, and with --list adds it to a list.
 func runRevoke(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("revoke")
 	tok := holderFlags(fs)
 	block := fs.Int("block", 0, "print the revocation id of block `N`: 0 is the authority block")
+	list := fs.String("list", "", "add the id to the revocation list `FILE`, replacing it atomically")
 	if _, code, done := parseFlags(fs, args, 0, stdout, stderr); done {
 		return code
 	}
@@ -41,7 +44,13 @@ func runRevoke(args []string, stdout, stderr io.Writer) int {
 	if *block >= len(blocks) {
 		return fail(stderr, "revoke", fmt.Errorf("--block %d: %s has %s, 0 to %d", *block, *tok.file, plural(len(blocks), "block"), len(blocks)-1))
 	}
-	fmt.Fprintln(stdout, hex.EncodeToString(blocks[*block].RevocationID))
+	id := blocks[*block].RevocationID
+	if *list != "" {
+		if err := sdk.AddRevocations(*list, id); err != nil {
+			return fail(stderr, "revoke", err)
+		}
+	}
+	fmt.Fprintln(stdout, hex.EncodeToString(id))
 	return exitOK
 }
 

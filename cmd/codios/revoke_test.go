@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"os"
@@ -43,33 +44,29 @@ func TestRevokeCutsOffTheBlockAndDownstream(t *testing.T) {
 		t.Fatalf("codios revoke printed %q, want block 1's id %q", out, want)
 	}
 
-	// Appended to a revocation file, as "codios revoke ... >> revoked.txt"
-	// does, with a comment and another id before it.
+	// Added to a revocation list with --list, after another id already
+	// there (and again: an id is listed once).
 	list := filepath.Join(d.dir, "revoked.txt")
 	other := runCodios(t, exitOK, "revoke", "--token", d.tokenFile(d.summarizer), "--block", "2")
-	if err := os.WriteFile(list, []byte("# revoked blocks\n"+strings.Repeat("ab", 64)+"\n"), 0o644); err != nil {
+	if err := sdk.AddRevocations(list, bytes.Repeat([]byte{0xab}, 64)); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.OpenFile(list, os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.WriteString(out); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
+	for range 2 {
+		if v := runCodios(t, exitOK, "revoke", "--token", d.tokenFile(d.research), "--block", "1", "--list", list); v != out {
+			t.Errorf("with --list: printed %q, want %q", v, out)
+		}
 	}
 	file, err := sdk.OpenRevocationFile(list, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	set, err := sdk.ParseRevocationList(strings.NewReader(out))
+	id, err := hex.DecodeString(strings.TrimSpace(out))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(set) != 1 || file.Len() != 2 {
-		t.Fatalf("the list from codios revoke holds %d ids, the file %d: want 1 and 2", len(set), file.Len())
+	set := sdk.RevocationSet{string(id): {}}
+	if file.Len() != 2 {
+		t.Fatalf("the file holds %d ids, want 2", file.Len())
 	}
 	otherID, err := hex.DecodeString(strings.TrimSpace(other))
 	if err != nil {
