@@ -49,49 +49,134 @@ func readInput(name string) ([]byte, error) {
 // errExist is an output file that is there already, without --force.
 var errExist = errors.New("already exists; use --force to overwrite it")
 
-// writeFile writes data to name atomically: to a temporary file in the same
-// directory, synced, then renamed over name, so that no command leaves a
-// half-written file behind. Unless force is set, an existing name is an
-// error wrapping errExist.
-func writeFile(name string, data []byte, perm fs.FileMode, force bool) (err error) {
+// outFile is one file a command writes.
+type outFile struct {
+	name string
+	data []byte
+	perm fs.FileMode
+}
+
+// writeFile writes one file as writeFiles does.
+func writeFile(name string, data []byte, perm fs.FileMode, force bool) error {
+	return writeFiles(force, outFile{name, data, perm})
+}
+
+// writeFiles writes files atomically, all or none: each to a temporary
+// file beside it (mode 0600 until it is complete, as what it holds may be
+// a secret), synced; only when every one is written are they put in
+// place, so that no command leaves a half-written file, nor replaces one
+// file of a set (a key and its .pub) and then fails on the next. Unless
+// force is set, an existing name is an error wrapping errExist. With force,
+// a file replaced before a later one fails is put back as it was.
+func writeFiles(force bool, files ...outFile) (err error) {
 	if !force {
-		if _, err := os.Lstat(name); err == nil {
-			return fmt.Errorf("%s: %w", name, errExist)
+		for _, f := range files {
+			if _, err := os.Lstat(f.name); err == nil {
+				return fmt.Errorf("%s: %w", f.name, errExist)
+			}
 		}
 	}
-	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp*")
+	temps := make([]string, 0, len(files))
+	defer func() {
+		for _, tmp := range temps {
+			os.Remove(tmp) // once in place, a temporary name is gone already
+		}
+	}()
+	for _, f := range files {
+		tmp, err := writeTemp(f)
+		if err != nil {
+			return err
+		}
+		temps = append(temps, tmp)
+	}
+	var done []placed
+	defer func() {
+		for i := len(done) - 1; i >= 0; i-- {
+			done[i].finish(err == nil)
+		}
+	}()
+	for i, f := range files {
+		p, err := install(temps[i], f.name, force)
+		if err != nil {
+			return err
+		}
+		done = append(done, p)
+	}
+	return nil
+}
+
+// writeTemp writes f to a new temporary file beside f.name, created 0600,
+// and gives it f.perm once complete. It returns the temporary file's name.
+func writeTemp(f outFile) (name string, err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(f.name), "."+filepath.Base(f.name)+".tmp*")
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer func() {
 		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
+			tmp.Close()
+			os.Remove(tmp.Name())
 		}
 	}()
-	if err := f.Chmod(perm); err != nil {
-		return err
+	if _, err := tmp.Write(f.data); err != nil {
+		return "", err
 	}
-	if _, err := f.Write(data); err != nil {
-		return err
+	if err := tmp.Sync(); err != nil {
+		return "", err
 	}
-	if err := f.Sync(); err != nil {
-		return err
+	if err := tmp.Chmod(f.perm); err != nil {
+		return "", err
 	}
-	if err := f.Close(); err != nil {
-		return err
-	}
+	return tmp.Name(), tmp.Close()
+}
+
+// placed is a file put in place by install: its name, and the hard link
+// that keeps the file it replaced ("" if there was none).
+type placed struct {
+	name, backup string
+}
+
+// install puts the temporary file tmp in place as name. Without force it
+// links it, which fails if name appeared meanwhile (a rename would replace
+// it); with force it keeps a link to the file it replaces, then renames.
+func install(tmp, name string, force bool) (placed, error) {
 	if !force {
-		// Link fails if name appeared meanwhile; rename would replace it.
-		if err := os.Link(f.Name(), name); err != nil {
+		if err := os.Link(tmp, name); err != nil {
 			if errors.Is(err, fs.ErrExist) {
-				return fmt.Errorf("%s: %w", name, errExist)
+				return placed{}, fmt.Errorf("%s: %w", name, errExist)
 			}
-			return err
+			return placed{}, err
 		}
-		return os.Remove(f.Name())
+		return placed{name: name}, nil
 	}
-	return os.Rename(f.Name(), name)
+	p := placed{name: name}
+	if _, err := os.Lstat(name); err == nil {
+		p.backup = tmp + ".old"
+		if err := os.Link(name, p.backup); err != nil {
+			return placed{}, err
+		}
+	}
+	if err := os.Rename(tmp, name); err != nil {
+		if p.backup != "" {
+			os.Remove(p.backup)
+		}
+		return placed{}, err
+	}
+	return p, nil
+}
+
+// finish keeps the new file and drops the old one, or, when the set
+// failed, puts the old file back (or removes the new one if there was
+// none).
+func (p placed) finish(keep bool) {
+	switch {
+	case keep && p.backup != "":
+		os.Remove(p.backup)
+	case !keep && p.backup != "":
+		os.Rename(p.backup, p.name)
+	case !keep:
+		os.Remove(p.name)
+	}
 }
 
 // output is where a command writes what it makes: a token, a request or a
@@ -133,7 +218,8 @@ func (o *output) write(stdout io.Writer, data []byte) error {
 		_, err := stdout.Write(data)
 		return err
 	}
-	return writeFile(o.out, data, 0o644, o.force)
+	// 0600: an open token carries its last private key.
+	return writeFile(o.out, data, 0o600, o.force)
 }
 
 // readBinary reads a token, request or block file in any form output

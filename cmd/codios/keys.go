@@ -31,23 +31,16 @@ func runKeygen(args []string, stdout, stderr io.Writer) int {
 	if *out == "" {
 		return usageError(stderr, fs, "--out is required")
 	}
-	if !*force {
-		for _, name := range []string{*out, *out + ".pub"} {
-			if _, err := os.Lstat(name); err == nil {
-				return fail(stderr, "keygen", fmt.Errorf("%s: %w", name, errExist))
-			}
-		}
-	}
 	key, err := token.GenerateKey(a, nil)
 	if err != nil {
 		return fail(stderr, "keygen", err)
 	}
-	if err := writeFile(*out, []byte(key.SecretText()+"\n"), 0o600, *force); err != nil {
-		return fail(stderr, "keygen", err)
-	}
 	pub := key.Public().String()
-	if err := writeFile(*out+".pub", []byte(pub+"\n"), 0o644, *force); err != nil {
-		os.Remove(*out) // A private key without its .pub is half a key pair.
+	// Both files are written before either replaces anything: a failure
+	// leaves the old pair as it was, not half of each.
+	if err := writeFiles(*force,
+		outFile{*out, []byte(key.SecretText() + "\n"), 0o600},
+		outFile{*out + ".pub", []byte(pub + "\n"), 0o644}); err != nil {
 		return fail(stderr, "keygen", err)
 	}
 	if *jsonOut {
