@@ -25,7 +25,7 @@ import (
 )
 
 // typicalBlock is a typical block: the authority block of the standard
-// request (/work/shared/bench/standard/authority.datalog), 5 facts and an
+// request (../shared/bench/standard/authority.datalog), 5 facts and an
 // expiry check, with the two checks of its first hop: 5 facts, 3 checks.
 const typicalBlock = `// Authority block of the standard request, with two more checks: 5 facts, 3 checks.
 user("alice");
@@ -38,7 +38,7 @@ check if operation("read");
 check if resource($r), $r.starts_with("/tmp/");
 `
 
-// The standard request, its files in /work/shared/bench/standard copied
+// The standard request, its files in ../shared/bench/standard copied
 // verbatim (their digests are pinned below): an authority block, three
 // attenuation blocks, the service's authorizer, and a time fact for the
 // request. The answer is allow, by policy 0. In hop2 the list is an array

@@ -1,7 +1,7 @@
 package sdk
 
 // Benchmarks of the middleware on the standard request (an authority block
-// and three attenuation blocks, /work/shared/bench/standard), beside the
+// and three attenuation blocks, ../shared/bench/standard), beside the
 // engine's own cost of the same token and facts, and a load test on
 // loopback. They read the standard request's files from
 // ../shared/bench/standard relative to the repository root, or from

@@ -267,6 +267,11 @@ func (n *auditNode) label(parent *auditNode) string {
 	var how string
 	switch h := n.hop; {
 	case parent.issuer:
+		// An agent the issuer minted several tokens for has a root each:
+		// say so, or two roots of one name read as a mistake.
+		if k, of := n.nth(parent); of > 1 {
+			how = fmt.Sprintf("token %d of %d minted for %s, ", k, of, holder)
+		}
 	case h.SignedBy != "":
 		how = "delegated by " + clean(h.SignedBy) + ", "
 	case h.Signer != "":
@@ -277,6 +282,20 @@ func (n *auditNode) label(parent *auditNode) string {
 		how = "attenuated, "
 	}
 	return fmt.Sprintf("%s (%sblock %d, %s)", holder, how, n.hop.Block, clean(shorten(n.hop.RevocationID, shortID)))
+}
+
+// nth tells which of its parent's children holding n's agent n is, from
+// 1, and how many there are.
+func (n *auditNode) nth(parent *auditNode) (k, of int) {
+	for _, c := range parent.children {
+		if c.holder == n.holder {
+			of++
+			if c == n {
+				k = of
+			}
+		}
+	}
+	return k, of
 }
 
 // printCall writes one call: when, which service, what, the outcome; for

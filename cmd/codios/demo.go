@@ -366,7 +366,7 @@ func (d *demo) run() error {
 	d.say("The summarizer tries to write it.")
 	d.call(d.summarizer, "PUT", "/reports/q3/summary.txt", http.StatusForbidden)
 
-	d.say("The summarizer strips research's block from its token, to read beyond its one document.")
+	d.say("The summarizer removes the block research added (its one-document limit), to read more.")
 	if err := d.stripped(); err != nil {
 		return err
 	}
@@ -528,7 +528,7 @@ func (d *demo) stripped() error {
 	if err != nil {
 		return err
 	}
-	d.note("the token now has research's rights, if the service believed it")
+	d.note("without that block, the token would allow all that research may do")
 	req, err := http.NewRequest(http.MethodGet, d.reportsURL+"/reports/q3/data.csv", nil)
 	if err != nil {
 		return err
@@ -536,7 +536,8 @@ func (d *demo) stripped() error {
 	req.Header.Set("Authorization", "Bearer "+base64.URLEncoding.EncodeToString(cut))
 	resp, err := d.client.Do(req)
 	d.show("summarizer", req, resp, err, http.StatusUnauthorized)
-	d.note("the token's proof is the private key of the block that was cut: it no longer matches")
+	d.note("refused: a token ends with the key that signs its next block, and after the cut that")
+	d.note("key belongs to no block of the token, so the service sees it was tampered with")
 	return nil
 }
 
