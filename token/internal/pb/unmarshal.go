@@ -12,9 +12,9 @@ import (
 // functions of this file walk the input once before them, as
 // proto.Unmarshal would read it: a field number outside 1..2^29-1 is an
 // error, and so is nesting deeper than MaxDepth messages. Only Term (by
-// its set, array and map) and Op (by its closure) nest without end; the
-// limit keeps a 256 KiB token from growing the stack by tens of
-// megabytes.
+// its set, array and map) and Op (by its closure) nest without end: a
+// 256 KiB block of arrays in arrays, some 60,000 messages deep, grows the
+// generated decoder's stack to 32 MiB.
 //
 // Where the wire leaves room, the generated decoders are stricter than
 // proto.Unmarshal, never looser: a known field with the wrong wire type
