@@ -182,6 +182,28 @@ func TestUnmarshalEdges(t *testing.T) {
 	for name, data := range tokens {
 		t.Run("token/"+name, func(t *testing.T) { same[pbref.Biscuit](t, data, UnmarshalBiscuit) })
 	}
+	requests := map[string][]byte{
+		"request":            msg(nil, 3, []byte("s")),
+		"legacy keys":        msg(msg(msg(nil, 1, key), 2, key), 3, []byte("s")),
+		"no signature":       msg(nil, 2, key),
+		"field number wraps": protowire.AppendBytes(protowire.AppendVarint(nil, (1<<32+3)<<3|2), []byte("s")),
+	}
+	for name, data := range requests {
+		t.Run("request/"+name, func(t *testing.T) {
+			same[pbref.ThirdPartyBlockRequest](t, data, UnmarshalThirdPartyBlockRequest)
+		})
+	}
+	external := msg(msg(nil, 1, []byte("e")), 2, key)
+	contents := map[string][]byte{
+		"contents":         msg(msg(nil, 1, []byte("b")), 2, external),
+		"no payload":       msg(nil, 2, external),
+		"key without algo": msg(msg(nil, 1, []byte("b")), 2, msg(msg(nil, 1, []byte("e")), 2, msg(nil, 2, nil))),
+	}
+	for name, data := range contents {
+		t.Run("contents/"+name, func(t *testing.T) {
+			same[pbref.ThirdPartyBlockContents](t, data, UnmarshalThirdPartyBlockContents)
+		})
+	}
 }
 
 // TestUnmarshalDepth checks the nesting limit at its edge: a block whose
