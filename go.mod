@@ -3,6 +3,7 @@ module github.com/codios/codios
 go 1.26.0
 
 require (
+	github.com/aperturerobotics/protobuf-go-lite v0.14.0
 	github.com/google/go-cmp v0.7.0
 	github.com/oasisprotocol/curve25519-voi v0.0.0-20230904125328-1f23a7beb09a
 	github.com/rogpeppe/go-internal v1.16.0

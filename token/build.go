@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/codios/codios/datalog"
 	"github.com/codios/codios/token/internal/format"
 	"github.com/codios/codios/token/internal/pb"
@@ -30,8 +28,6 @@ type BlockOptions struct {
 	// its keys; third-party blocks always use version 1.
 	LegacySignature bool
 }
-
-var marshalOptions = proto.MarshalOptions{Deterministic: true}
 
 // New mints a token: the authority block, signed with the root key.
 func New(root *PrivateKey, authority *datalog.Program, opts *BlockOptions) (*Token, error) {
@@ -73,9 +69,12 @@ func encodeBlock(p *datalog.Program, syms *format.Symbols, keys *format.Keys, th
 		return nil, nil, 0, err
 	}
 	if context != "" {
-		msg.Context = proto.String(context)
+		msg.Context = new(context)
 	}
-	data := pb.MarshalBlock(msg)
+	data, err := msg.MarshalVT()
+	if err != nil {
+		return nil, nil, 0, err
+	}
 	back, err := format.Decode(msg, syms, keys, thirdParty, datalog.DefaultLimits.MaxDepth)
 	if err != nil {
 		return nil, nil, 0, err
@@ -199,14 +198,14 @@ func (t *Token) ThirdPartyRequest() (*ThirdPartyRequest, error) {
 
 // Serialize returns the request's wire bytes.
 func (r *ThirdPartyRequest) Serialize() ([]byte, error) {
-	return marshalOptions.Marshal(&pb.ThirdPartyBlockRequest{PreviousSignature: r.previousSignature})
+	return (&pb.ThirdPartyBlockRequest{PreviousSignature: r.previousSignature}).MarshalVT()
 }
 
 // ParseThirdPartyRequest decodes a request. The legacy fields of old
 // implementations must be empty.
 func ParseThirdPartyRequest(data []byte) (*ThirdPartyRequest, error) {
 	var msg pb.ThirdPartyBlockRequest
-	if err := proto.Unmarshal(data, &msg); err != nil {
+	if err := pb.UnmarshalThirdPartyBlockRequest(data, &msg); err != nil {
 		return nil, fmt.Errorf("%w: third-party request: %w", ErrFormat, err)
 	}
 	if msg.LegacyPreviousKey != nil || len(msg.LegacyPublicKeys) > 0 {
@@ -243,16 +242,16 @@ func (r *ThirdPartyRequest) Sign(key *PrivateKey, p *datalog.Program) (*ThirdPar
 
 // Serialize returns the signed block's wire bytes.
 func (b *ThirdPartyBlock) Serialize() ([]byte, error) {
-	return marshalOptions.Marshal(&pb.ThirdPartyBlockContents{
+	return (&pb.ThirdPartyBlockContents{
 		Payload:           b.payload,
 		ExternalSignature: &pb.ExternalSignature{Signature: b.signature, PublicKey: keyToProto(b.key)},
-	})
+	}).MarshalVT()
 }
 
 // ParseThirdPartyBlock decodes a signed third-party block.
 func ParseThirdPartyBlock(data []byte) (*ThirdPartyBlock, error) {
 	var msg pb.ThirdPartyBlockContents
-	if err := proto.Unmarshal(data, &msg); err != nil {
+	if err := pb.UnmarshalThirdPartyBlockContents(data, &msg); err != nil {
 		return nil, fmt.Errorf("%w: third-party block: %w", ErrFormat, err)
 	}
 	key, err := keyFromProto(msg.GetExternalSignature().GetPublicKey())

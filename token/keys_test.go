@@ -16,8 +16,6 @@ import (
 	"strings"
 	"testing"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/codios/codios/datalog"
 	"github.com/codios/codios/token/internal/pb"
 	"github.com/codios/codios/token/internal/sig"
@@ -112,7 +110,7 @@ func TestVerifySampleSignatures(t *testing.T) {
 				t.Fatal(err)
 			}
 			var b pb.Biscuit
-			if err := proto.Unmarshal(data, &b); err != nil {
+			if err := pb.UnmarshalBiscuit(data, &b); err != nil {
 				t.Fatal(err)
 			}
 			verifyChain(t, &b, root)

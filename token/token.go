@@ -464,7 +464,7 @@ func serialize(rootKeyID *uint32, raw []rawBlock, secret, finalSig []byte) ([]by
 	} else {
 		msg.Proof.Content = &pb.Proof_FinalSignature{FinalSignature: finalSig}
 	}
-	return pb.MarshalBiscuit(msg), nil
+	return msg.MarshalVT()
 }
 
 // String returns the token's text form: its bytes in base64 URL-safe

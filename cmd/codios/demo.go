@@ -17,7 +17,7 @@ import (
 	"sync"
 	"time"
 
-	"google.golang.org/protobuf/encoding/protowire"
+	"github.com/aperturerobotics/protobuf-go-lite/encoding/protowire"
 
 	"github.com/codios/codios/datalog"
 	"github.com/codios/codios/sdk"

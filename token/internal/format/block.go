@@ -1,8 +1,6 @@
 package format
 
 import (
-	"google.golang.org/protobuf/proto"
-
 	"github.com/codios/codios/datalog"
 	"github.com/codios/codios/token/internal/pb"
 )
@@ -335,7 +333,7 @@ func Encode(p *datalog.Program, syms *Symbols, keys *Keys, version uint32) (*pb.
 	}
 	n0, k0 := syms.Len(), keys.Len()
 	e := &encoder{syms: syms, keys: keys}
-	b := &pb.Block{Version: proto.Uint32(version)}
+	b := &pb.Block{Version: new(version)}
 	for _, f := range p.Facts {
 		pred, err := e.predicate(f.Predicate)
 		if err != nil {
@@ -363,7 +361,7 @@ func Encode(p *datalog.Program, syms *Symbols, keys *Keys, version uint32) (*pb.
 			check.Kind = pb.Check_Reject.Enum()
 		}
 		for _, q := range c.Queries {
-			rule, err := e.rule(&pb.Predicate{Name: proto.Uint64(syms.Insert(queryHead))}, q)
+			rule, err := e.rule(&pb.Predicate{Name: new(syms.Insert(queryHead))}, q)
 			if err != nil {
 				return nil, err
 			}
@@ -420,7 +418,7 @@ func (e *encoder) scopes(scopes []datalog.Scope) []*pb.Scope {
 }
 
 func (e *encoder) predicate(p datalog.Predicate) (*pb.Predicate, error) {
-	out := &pb.Predicate{Name: proto.Uint64(e.syms.Insert(p.Name))}
+	out := &pb.Predicate{Name: new(e.syms.Insert(p.Name))}
 	for _, t := range p.Terms {
 		term, err := e.term(t)
 		if err != nil {
@@ -503,13 +501,13 @@ func (e *encoder) ops(ops []datalog.Op) ([]*pb.Op, error) {
 		case datalog.Unary:
 			u := &pb.OpUnary{Kind: pb.OpUnary_Kind(op.Op).Enum()}
 			if op.Op == datalog.UnaryExtern {
-				u.FfiName = proto.Uint64(e.syms.Insert(op.Extern))
+				u.FfiName = new(e.syms.Insert(op.Extern))
 			}
 			out = append(out, &pb.Op{Content: &pb.Op_Unary{Unary: u}})
 		case datalog.Binary:
 			b := &pb.OpBinary{Kind: pb.OpBinary_Kind(op.Op).Enum()}
 			if op.Op == datalog.BinaryExtern {
-				b.FfiName = proto.Uint64(e.syms.Insert(op.Extern))
+				b.FfiName = new(e.syms.Insert(op.Extern))
 			}
 			out = append(out, &pb.Op{Content: &pb.Op_Binary{Binary: b}})
 		case datalog.Closure:

@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/codios/codios/datalog"
 	"github.com/codios/codios/token/internal/pb"
 )
@@ -46,9 +44,12 @@ func TestRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		data, _ := proto.Marshal(b)
+		data, err := b.MarshalVT()
+		if err != nil {
+			t.Fatal(err)
+		}
 		var back pb.Block
-		if err := proto.Unmarshal(data, &back); err != nil {
+		if err := pb.UnmarshalBlock(data, &back); err != nil {
 			t.Fatal(err)
 		}
 		rsyms, rkeys := NewSymbols(), &Keys{}
@@ -136,7 +137,7 @@ func TestDecodeRefuses(t *testing.T) {
 func TestDecodeMalformed(t *testing.T) {
 	b, syms, keys := encodeAt(t, `f(1, "a"); check if g($x), $x.length() > 0;`, Version3_0)
 	mutations := map[string]func(b *pb.Block){
-		"unknown symbol": func(b *pb.Block) { b.Facts[0].Predicate.Name = proto.Uint64(5000) },
+		"unknown symbol": func(b *pb.Block) { b.Facts[0].Predicate.Name = new(uint64(5000)) },
 		"empty term":     func(b *pb.Block) { b.Facts[0].Predicate.Terms[0] = &pb.Term{} },
 		"variable in a fact": func(b *pb.Block) {
 			b.Facts[0].Predicate.Terms[0] = &pb.Term{Content: &pb.Term_Variable{Variable: 1024}}
@@ -148,7 +149,7 @@ func TestDecodeMalformed(t *testing.T) {
 			b.Checks[0].Queries[0].Expressions[0].Ops[1] = &pb.Op{Content: &pb.Op_Unary{Unary: &pb.OpUnary{Kind: pb.OpUnary_Ffi.Enum()}}}
 		},
 		"name on a length": func(b *pb.Block) {
-			b.Checks[0].Queries[0].Expressions[0].Ops[1] = &pb.Op{Content: &pb.Op_Unary{Unary: &pb.OpUnary{Kind: pb.OpUnary_Length.Enum(), FfiName: proto.Uint64(0)}}}
+			b.Checks[0].Queries[0].Expressions[0].Ops[1] = &pb.Op{Content: &pb.Op_Unary{Unary: &pb.OpUnary{Kind: pb.OpUnary_Length.Enum(), FfiName: new(uint64(0))}}}
 		},
 		"mixed set": func(b *pb.Block) {
 			b.Facts[0].Predicate.Terms[0] = &pb.Term{Content: &pb.Term_Set{Set: &pb.TermSet{Set: []*pb.Term{
@@ -157,7 +158,7 @@ func TestDecodeMalformed(t *testing.T) {
 	}
 	for name, mutate := range mutations {
 		t.Run(name, func(t *testing.T) {
-			c := proto.Clone(b).(*pb.Block)
+			c := clone(t, b)
 			mutate(c)
 			if _, err := Decode(c, syms, keys, false, 64); !errors.Is(err, ErrFormat) {
 				t.Errorf("got %v, want a format error", err)
@@ -168,7 +169,7 @@ func TestDecodeMalformed(t *testing.T) {
 	for i := 0; i < 100; i++ {
 		deep = &pb.Term{Content: &pb.Term_Array{Array: &pb.Array{Array: []*pb.Term{deep}}}}
 	}
-	c := proto.Clone(b).(*pb.Block)
+	c := clone(t, b)
 	c.Facts[0].Predicate.Terms[0] = deep
 	if _, err := Decode(c, syms, keys, false, 64); !errors.Is(err, ErrFormat) {
 		t.Errorf("deep nesting: %v", err)
@@ -195,4 +196,18 @@ func TestSymbolTables(t *testing.T) {
 	if id := s.Insert("query"); id != 27 {
 		t.Errorf("query is %d", id)
 	}
+}
+
+// clone copies a block through its encoding.
+func clone(t *testing.T, b *pb.Block) *pb.Block {
+	t.Helper()
+	data, err := b.MarshalVT()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c pb.Block
+	if err := pb.UnmarshalBlock(data, &c); err != nil {
+		t.Fatal(err)
+	}
+	return &c
 }

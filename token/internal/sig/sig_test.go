@@ -13,8 +13,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/codios/codios/internal/samples"
 	"github.com/codios/codios/token/internal/pb"
 	"github.com/codios/codios/token/internal/sig"
@@ -178,7 +176,7 @@ func readToken(t *testing.T, path string) *pb.Biscuit {
 		t.Fatal(err)
 	}
 	var b pb.Biscuit
-	if err := proto.Unmarshal(data, &b); err != nil {
+	if err := pb.UnmarshalBiscuit(data, &b); err != nil {
 		t.Fatal(err)
 	}
 	return &b
