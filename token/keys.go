@@ -39,10 +39,11 @@ var (
 	ErrInvalidSignature = errors.New("token: invalid signature")
 )
 
-// ed25519Options are the verification rules of Ed25519 for one
-// signature, which verifyEd25519Batch applies to a batch alike:
-// cofactored; small-order A and R refused; R canonical; A as
-// crypto/ed25519 and the reference take it, canonical or not.
+// ed25519Options are the verification rules of Ed25519, the same for one
+// signature (PublicKey.Verify) and for a batch (verifyEd25519Batch):
+// cofactored equation; S canonical; R canonical and not of small order; A
+// not of small order, and taken as crypto/ed25519 and the reference take
+// it, canonical or not (and hashed as written).
 var ed25519Options = &voied.Options{Verify: &voied.VerifyOptions{AllowNonCanonicalA: true}}
 
 // Sizes of keys and signatures on the wire.
