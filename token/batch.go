@@ -8,10 +8,11 @@ import (
 )
 
 // edKey is the expanded form of an Ed25519 public key (a decoded point
-// and its table of multiples), computed the first time the key verifies
-// a batch and shared by every copy of the key: a key that verifies many
-// tokens (a service's root key) is decoded and expanded once, not on
-// every call.
+// and its table of multiples), shared by every copy of the key: a key
+// that verifies many tokens (a service's root key) is decoded and
+// expanded once, not on every call. NewPublicKey computes it to check
+// that the key is a point; a key of NewPrivateKey, the first time it
+// verifies.
 type edKey struct {
 	once sync.Once
 	// a is nil when the key is not a point: no signature of it verifies.
