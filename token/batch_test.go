@@ -2,6 +2,10 @@ package token
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -162,5 +166,66 @@ func agree(t *testing.T, what string, checks []sigCheck) {
 	}
 	if got := verifyEd25519Batch(batch, cryptoRand); got != (single == nil) {
 		t.Fatalf("%s: the batch says %v, one by one %v", what, got, single)
+	}
+}
+
+// TestSpeccheckVectors runs the edge cases of "Taming the many EdDSAs"
+// (testdata/ed25519_speccheck.json, where they come from is said there)
+// with our verdict for each: one by one, and in a batch beside a good
+// signature (before and after it, so that either has the coefficient
+// voi's batch gives the first), with the key as NewPublicKey decodes it
+// (expanded) and as a token carries it.
+func TestSpeccheckVectors(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "ed25519_speccheck.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file struct {
+		Vectors []struct {
+			Case      int
+			Message   string
+			PublicKey string `json:"pub_key"`
+			Signature string
+			Valid     bool
+			Reason    string
+		}
+	}
+	if err := json.Unmarshal(data, &file); err != nil {
+		t.Fatal(err)
+	}
+	if len(file.Vectors) != 12 {
+		t.Fatalf("%d vectors, want the paper's 12", len(file.Vectors))
+	}
+	signer := mustKey(t, Ed25519)
+	goodPayload := []byte("a good signature beside the vector")
+	goodSig, err := signer.Sign(goodPayload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := sigCheck{key: signer.Public(), payload: goodPayload, sig: goodSig}
+	for _, v := range file.Vectors {
+		t.Run(fmt.Sprintf("case %d", v.Case), func(t *testing.T) {
+			wire := mustHex(t, v.PublicKey)
+			decoded, err := NewPublicKey(Ed25519, wire)
+			if err != nil {
+				t.Fatalf("NewPublicKey: %v; every vector's key is a point", err)
+			}
+			carried, err := wirePublicKey(Ed25519, wire)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, key := range []PublicKey{decoded, carried} {
+				c := sigCheck{key: key, payload: mustHex(t, v.Message), sig: mustHex(t, v.Signature), block: 1}
+				if got := c.key.Verify(c.payload, c.sig) == nil; got != v.Valid {
+					t.Errorf("expanded %v: one by one valid = %v, want %v (%s)", key.ed != nil, got, v.Valid, v.Reason)
+				}
+				for _, pair := range [][]*sigCheck{{&good, &c}, {&c, &good}} {
+					if got := verifyEd25519Batch(pair, cryptoRand); got != v.Valid {
+						t.Errorf("expanded %v, batch of %v: valid = %v, want %v (%s)", key.ed != nil, pair, got, v.Valid, v.Reason)
+					}
+				}
+				agree(t, v.Reason, []sigCheck{good, c})
+			}
+		})
 	}
 }
