@@ -2,11 +2,12 @@ package token
 
 import (
 	"bytes"
-	"math/big"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/oasisprotocol/curve25519-voi/curve"
 )
 
 // oneByOne is the reference for verifyAll: every signature alone, in order.
@@ -109,8 +110,8 @@ func TestBatchAcceptsExactlyOneByOne(t *testing.T) {
 }
 
 // TestBatchExpandedKeys checks the batch with keys expanded once and
-// shared (a root key used by many tokens), again and again, and with a
-// key that is not a point.
+// shared (a root key used by many tokens), again and again, and with
+// another root key and the zero PublicKey.
 func TestBatchExpandedKeys(t *testing.T) {
 	root := mustKey(t, Ed25519)
 	data, _ := standardToken(t, root).Serialize()
@@ -139,62 +140,6 @@ func TestBatchExpandedKeys(t *testing.T) {
 	}
 }
 
-// TestSmallOrderEncodings holds smallOrderY to the points of small order:
-// the encodings of the eight points of curve.EIGHT_TORSION, both signs of
-// x and the non-canonical y + p where it fits, are exactly those it
-// lists, and every listed encoding that decodes is a point of small
-// order; random points are not.
-func TestSmallOrderEncodings(t *testing.T) {
-	p := new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 255), big.NewInt(19))
-	want := map[[32]byte]bool{}
-	for _, pt := range curve.EIGHT_TORSION {
-		var c curve.CompressedEdwardsY
-		c.SetEdwardsPoint(pt)
-		y := [32]byte(c)
-		y[31] &= 0x7f
-		want[y] = true
-		// y + p, when it is below 2^255, encodes the same y.
-		le := make([]byte, 32)
-		for i := range le {
-			le[i] = y[31-i]
-		}
-		if v := new(big.Int).Add(new(big.Int).SetBytes(le), p); v.BitLen() <= 255 {
-			be := v.FillBytes(make([]byte, 32))
-			var nc [32]byte
-			for i := range nc {
-				nc[i] = be[31-i]
-			}
-			want[nc] = true
-		}
-	}
-	if len(want) != len(smallOrderY) {
-		t.Fatalf("%d encodings of small order, the list has %d", len(want), len(smallOrderY))
-	}
-	for _, y := range smallOrderY {
-		if !want[y] {
-			t.Errorf("%x is listed but is no point of small order", y)
-		}
-		for _, sign := range []byte{0, 0x80} {
-			enc := y
-			enc[31] |= sign
-			if !smallOrder(enc[:]) {
-				t.Errorf("%x: not found", enc)
-			}
-			var pt curve.EdwardsPoint
-			if decompress(&pt, enc[:]) && !pt.IsSmallOrder() {
-				t.Errorf("%x decodes to a point not of small order", enc)
-			}
-		}
-	}
-	for range 100 {
-		enc := mustKey(t, Ed25519).Public().Bytes()
-		var pt curve.EdwardsPoint
-		if !decompress(&pt, enc) || smallOrder(enc) != pt.IsSmallOrder() {
-			t.Fatalf("%x: smallOrder %v", enc, smallOrder(enc))
-		}
-	}
-}
-
 func chainChecks(t *testing.T, u *Unverified, root PublicKey) []sigCheck {
 	t.Helper()
 	var checks []sigCheck
@@ -206,10 +151,81 @@ func chainChecks(t *testing.T, u *Unverified, root PublicKey) []sigCheck {
 	return checks
 }
 
+// agree checks that verifyAll, and the batch alone (without the
+// fallback that verifyAll takes when the batch fails), give the verdict of
+// one-by-one verification.
 func agree(t *testing.T, what string, checks []sigCheck) {
 	t.Helper()
-	batch, single := verifyAll(checks), oneByOne(checks)
-	if (batch == nil) != (single == nil) {
-		t.Fatalf("%s: batch says %v, one by one %v", what, batch, single)
+	all, single := verifyAll(checks), oneByOne(checks)
+	if (all == nil) != (single == nil) {
+		t.Fatalf("%s: verifyAll says %v, one by one %v", what, all, single)
+	}
+	batch := make([]*sigCheck, len(checks))
+	for i := range checks {
+		batch[i] = &checks[i]
+	}
+	if got := verifyEd25519Batch(batch, cryptoRand); got != (single == nil) {
+		t.Fatalf("%s: the batch says %v, one by one %v", what, got, single)
+	}
+}
+
+// TestSpeccheckVectors runs the edge cases of "Taming the many EdDSAs"
+// (testdata/ed25519_speccheck.json, where they come from is said there)
+// with our verdict for each: one by one, and in a batch beside a good
+// signature (before and after it, so that either has the coefficient
+// voi's batch gives the first), with the key as NewPublicKey decodes it
+// (expanded) and as a token carries it.
+func TestSpeccheckVectors(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "ed25519_speccheck.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file struct {
+		Vectors []struct {
+			Case      int
+			Message   string
+			PublicKey string `json:"pub_key"`
+			Signature string
+			Valid     bool
+			Reason    string
+		}
+	}
+	if err := json.Unmarshal(data, &file); err != nil {
+		t.Fatal(err)
+	}
+	if len(file.Vectors) != 12 {
+		t.Fatalf("%d vectors, want the paper's 12", len(file.Vectors))
+	}
+	signer := mustKey(t, Ed25519)
+	goodPayload := []byte("a good signature beside the vector")
+	goodSig, err := signer.Sign(goodPayload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := sigCheck{key: signer.Public(), payload: goodPayload, sig: goodSig}
+	for _, v := range file.Vectors {
+		t.Run(fmt.Sprintf("case %d", v.Case), func(t *testing.T) {
+			wire := mustHex(t, v.PublicKey)
+			decoded, err := NewPublicKey(Ed25519, wire)
+			if err != nil {
+				t.Fatalf("NewPublicKey: %v; every vector's key is a point", err)
+			}
+			carried, err := wirePublicKey(Ed25519, wire)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, key := range []PublicKey{decoded, carried} {
+				c := sigCheck{key: key, payload: mustHex(t, v.Message), sig: mustHex(t, v.Signature), block: 1}
+				if got := c.key.Verify(c.payload, c.sig) == nil; got != v.Valid {
+					t.Errorf("expanded %v: one by one valid = %v, want %v (%s)", key.ed != nil, got, v.Valid, v.Reason)
+				}
+				for _, pair := range [][]*sigCheck{{&good, &c}, {&c, &good}} {
+					if got := verifyEd25519Batch(pair, cryptoRand); got != v.Valid {
+						t.Errorf("expanded %v, batch of %v: valid = %v, want %v (%s)", key.ed != nil, pair, got, v.Valid, v.Reason)
+					}
+				}
+				agree(t, v.Reason, []sigCheck{good, c})
+			}
+		})
 	}
 }

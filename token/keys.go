@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"strings"
 
 	voied "github.com/oasisprotocol/curve25519-voi/primitives/ed25519"
@@ -39,10 +38,11 @@ var (
 	ErrInvalidSignature = errors.New("token: invalid signature")
 )
 
-// ed25519Options are the verification rules of Ed25519 for one
-// signature, which verifyEd25519Batch applies to a batch alike:
-// cofactored; small-order A and R refused; R canonical; A as
-// crypto/ed25519 and the reference take it, canonical or not.
+// ed25519Options are the verification rules of Ed25519, the same for one
+// signature (PublicKey.Verify) and for a batch (verifyEd25519Batch):
+// cofactored equation; S canonical; R canonical and not of small order; A
+// not of small order, and taken as crypto/ed25519 and the reference take
+// it, canonical or not (and hashed as written).
 var ed25519Options = &voied.Options{Verify: &voied.VerifyOptions{AllowNonCanonicalA: true}}
 
 // Sizes of keys and signatures on the wire.
@@ -85,10 +85,10 @@ type PublicKey struct {
 	wire []byte // never modified; Bytes returns a copy
 	// ec is the parsed key, for Secp256r1.
 	ec *ecdsa.PublicKey
-	// ed is the expanded form of an Ed25519 key, computed when the key
-	// first verifies a batch, for the keys that verify many tokens: those
-	// of NewPublicKey and NewPrivateKey. Nil for the keys a token
-	// carries, which verify one signature each.
+	// ed is the expanded form of an Ed25519 key, for the keys that verify
+	// many tokens: computed by NewPublicKey, which decodes the key with
+	// it, and by NewPrivateKey when the key first verifies. Nil for the
+	// keys a token carries, which verify one signature each.
 	ed *edKey
 }
 
@@ -108,10 +108,11 @@ func NewPublicKey(alg Algorithm, wire []byte) (PublicKey, error) {
 		if len(wire) != ed25519KeySize {
 			return PublicKey{}, fmt.Errorf("%w: ed25519 public key must be %d bytes, not %d", ErrInvalidKey, ed25519KeySize, len(wire))
 		}
-		if !edwardsOnCurve(edwardsY(wire)) {
+		k := PublicKey{alg: alg, wire: bytes.Clone(wire), ed: newEdKey(alg)}
+		if k.ed.expanded(k.wire) == nil {
 			return PublicKey{}, fmt.Errorf("%w: ed25519 public key is not a point of the curve", ErrInvalidKey)
 		}
-		return PublicKey{alg: alg, wire: bytes.Clone(wire), ed: newEdKey(alg)}, nil
+		return k, nil
 	case Secp256r1:
 		if len(wire) != p256KeySize {
 			return PublicKey{}, fmt.Errorf("%w: secp256r1 public key must be %d bytes, not %d", ErrInvalidKey, p256KeySize, len(wire))
@@ -137,11 +138,10 @@ func NewPublicKey(alg Algorithm, wire []byte) (PublicKey, error) {
 }
 
 // wirePublicKey is NewPublicKey for the keys a token carries, on the hot
-// path of verification. An Ed25519 key is not checked to be a point of the
-// curve (27 µs with math/big): every key of a token verifies a signature
-// or matches the proof before the token is accepted, and crypto/ed25519
-// refuses a key that does not decode. Its length and small order are
-// checked; small order is refused by Verify.
+// path of verification. An Ed25519 key is checked for its length only,
+// not decoded: every key of a token verifies a signature or matches the
+// proof before the token is accepted, and verification, which decodes the
+// key, refuses one that is not a point or has small order.
 func wirePublicKey(alg Algorithm, wire []byte) (PublicKey, error) {
 	if alg != Ed25519 {
 		return NewPublicKey(alg, wire)
@@ -232,7 +232,14 @@ func (k PublicKey) Verify(payload, sig []byte) error {
 		if len(sig) != ed25519SignatureSize {
 			return fmt.Errorf("%w: ed25519 signature must be %d bytes, not %d", ErrInvalidSignature, ed25519SignatureSize, len(sig))
 		}
-		if !voied.VerifyWithOptions(voied.PublicKey(k.wire), payload, sig, ed25519Options) {
+		var ok bool
+		if k.ed != nil {
+			a := k.ed.expanded(k.wire)
+			ok = a != nil && voied.VerifyExpandedWithOptions(a, payload, sig, ed25519Options)
+		} else {
+			ok = voied.VerifyWithOptions(voied.PublicKey(k.wire), payload, sig, ed25519Options)
+		}
+		if !ok {
 			return fmt.Errorf("%w: ed25519 signature does not match", ErrInvalidSignature)
 		}
 		return nil
@@ -430,45 +437,4 @@ func splitKeyText(text, suffix string) (Algorithm, string, error) {
 		kind = "private"
 	}
 	return 0, "", fmt.Errorf("%w: %s key text must be ed25519%s/<hex> or secp256r1%s/<hex>", ErrInvalidKey, kind, suffix, suffix)
-}
-
-// Edwards25519 on y coordinates alone, with math/big: enough to tell
-// whether 32 bytes decode to a point and whether that point has small
-// order, which crypto/ed25519 does not expose. The inputs are public (keys
-// and signatures' R), so variable time is fine.
-var (
-	edP = new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 255), big.NewInt(19))
-	// edD is -121665/121666 mod p, the d of the curve -x² + y² = 1 + d·x²·y².
-	edD = func() *big.Int {
-		d := new(big.Int).ModInverse(big.NewInt(121666), edP)
-		d.Mul(d, big.NewInt(-121665))
-		return d.Mod(d, edP)
-	}()
-	bigOne = big.NewInt(1)
-)
-
-// edwardsY is the y coordinate of an RFC 8032 encoding: little-endian,
-// the top bit (the sign of x) cleared, reduced modulo p as crypto/ed25519
-// and the reference both do.
-func edwardsY(enc []byte) *big.Int {
-	be := make([]byte, len(enc))
-	for i, c := range enc {
-		be[len(enc)-1-i] = c
-	}
-	be[0] &= 0x7f
-	y := new(big.Int).SetBytes(be)
-	return y.Mod(y, edP)
-}
-
-// edwardsOnCurve reports whether a point has ordinate y: whether
-// x² = (y² - 1) / (d·y² + 1) is a square, that is whether the product of
-// numerator and denominator is. (The denominator never vanishes: -1/d is
-// not a square.) Both signs of x are then points: crypto/ed25519 and the
-// reference accept the sign bit set on x = 0.
-func edwardsOnCurve(y *big.Int) bool {
-	y2 := new(big.Int).Mul(y, y)
-	u := new(big.Int).Sub(y2, bigOne)
-	v := y2.Mul(y2, edD).Add(y2, bigOne)
-	uv := u.Mul(u, v).Mod(u, edP)
-	return big.Jacobi(uv, edP) >= 0
 }

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -589,12 +590,13 @@ func TestEd25519SmallOrder(t *testing.T) {
 	}
 }
 
-// TestEdwardsSmallOrder checks the small-order test on the eight points of
-// order dividing 8 (as libsodium lists their encodings), on non-canonical
-// encodings of some, and on points of large order. (A run over 200,000
-// random and edge-case encodings agreed with crypto/ed25519's internal
-// decoder and cofactor multiplication on every one.)
-func TestEdwardsSmallOrder(t *testing.T) {
+// TestEd25519KeyDecoding checks which 32-byte keys NewPublicKey takes:
+// the eight points of order dividing 8 (as libsodium lists their
+// encodings), non-canonical encodings of some, and points of large order
+// all decode, as in the reference; random strings decode exactly when the
+// math/big oracle below finds them on the curve, and the others are
+// refused with ErrInvalidKey.
+func TestEd25519KeyDecoding(t *testing.T) {
 	ff := strings.Repeat("ff", 30)
 	for _, tt := range []struct {
 		enc   string
@@ -634,6 +636,9 @@ func TestEdwardsSmallOrder(t *testing.T) {
 		if edwardsOnCurve(edwardsY(mustHex(t, enc))) {
 			t.Errorf("%s: on the curve, want not", enc)
 		}
+		if _, err := NewPublicKey(Ed25519, mustHex(t, enc)); !errors.Is(err, ErrInvalidKey) {
+			t.Errorf("%s: %v, want ErrInvalidKey", enc, err)
+		}
 	}
 	if len(edSmallOrderY) != 5 {
 		t.Fatalf("%d small-order ordinates, want 5", len(edSmallOrderY))
@@ -643,6 +648,63 @@ func TestEdwardsSmallOrder(t *testing.T) {
 			t.Errorf("y = %x: not a point of order dividing 8", y)
 		}
 	}
+	rng := mrand.New(mrand.NewPCG(1, 2))
+	points := 0
+	for range 1000 {
+		enc := make([]byte, ed25519KeySize)
+		for i := range enc {
+			enc[i] = byte(rng.Uint32())
+		}
+		onCurve := edwardsOnCurve(edwardsY(enc))
+		_, err := NewPublicKey(Ed25519, enc)
+		switch {
+		case onCurve && err != nil:
+			t.Errorf("%x: %v; it is a point", enc, err)
+		case !onCurve && !errors.Is(err, ErrInvalidKey):
+			t.Errorf("%x: %v, want ErrInvalidKey", enc, err)
+		}
+		if onCurve {
+			points++
+		}
+	}
+	if points < 400 || points > 600 {
+		t.Errorf("%d of 1000 random strings on the curve; about half should be", points)
+	}
+}
+
+// The tests' oracle: Edwards25519 on y coordinates alone, with math/big,
+// apart from the decoder of curve25519-voi that NewPublicKey uses.
+var (
+	edP = new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 255), big.NewInt(19))
+	// edD is -121665/121666 mod p, the d of the curve -x² + y² = 1 + d·x²·y².
+	edD = func() *big.Int {
+		d := new(big.Int).ModInverse(big.NewInt(121666), edP)
+		d.Mul(d, big.NewInt(-121665))
+		return d.Mod(d, edP)
+	}()
+	bigOne = big.NewInt(1)
+)
+
+// edwardsY is the y coordinate of an RFC 8032 encoding: little-endian,
+// the top bit (the sign of x) cleared, reduced modulo p as crypto/ed25519
+// and the reference both do.
+func edwardsY(enc []byte) *big.Int {
+	y := leInt(enc)
+	y.SetBit(y, 255, 0)
+	return y.Mod(y, edP)
+}
+
+// edwardsOnCurve reports whether a point has ordinate y: whether
+// x² = (y² - 1) / (d·y² + 1) is a square, that is whether the product of
+// numerator and denominator is. (The denominator never vanishes: -1/d is
+// not a square.) Both signs of x are then points: crypto/ed25519 and the
+// reference accept the sign bit set on x = 0.
+func edwardsOnCurve(y *big.Int) bool {
+	y2 := new(big.Int).Mul(y, y)
+	u := new(big.Int).Sub(y2, bigOne)
+	v := y2.Mul(y2, edD).Add(y2, bigOne)
+	uv := u.Mul(u, v).Mod(u, edP)
+	return big.Jacobi(uv, edP) >= 0
 }
 
 // timesEight is the ordinate of 8P for the point P of ordinate y, by
