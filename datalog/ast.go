@@ -13,6 +13,17 @@ type Fact struct {
 	Predicate
 }
 
+// NewFact returns the fact name(terms...), such as a fact of a request:
+//
+//	datalog.NewFact("resource", datalog.String("/reports/q3"))
+//
+// The terms must be values, not variables; [World.AddFact] rejects any
+// other. The fact keeps terms, it does not copy them: a fact is never
+// changed once made.
+func NewFact(name string, terms ...Term) Fact {
+	return Fact{Predicate{Name: name, Terms: terms}}
+}
+
 // Rule derives its Head from every match of its Body. Every variable of the
 // head and of the body's expressions is bound by a predicate of the body.
 type Rule struct {
