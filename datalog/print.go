@@ -245,7 +245,7 @@ func (p *Program) groups() [4][]string {
 // String prints the expression. The opcodes are replayed on a stack, as
 // they are evaluated, into a tree of texts that is written out once at the
 // end, so that printing takes time linear in the output; parentheses appear
-// where a Parens opcode stands and nowhere else. Malformed opcodes print as
+// where an OpParens opcode stands and nowhere else. Malformed opcodes print as
 // <invalid expression>.
 func (e Expression) String() string {
 	var sb strings.Builder
@@ -351,15 +351,15 @@ func writeNodes(sb *strings.Builder, nodes []printNode, root int) {
 func printUnary(op Unary, v int) printNode {
 	n := printNode{kids: [2]int{v}, nkids: 1}
 	switch op.Op {
-	case Negate:
+	case OpNegate:
 		n.pre = "!"
-	case Parens:
+	case OpParens:
 		n.pre, n.post = "(", ")"
-	case Length:
+	case OpLength:
 		n.post = ".length()"
-	case TypeOf:
+	case OpTypeOf:
 		n.post = ".type()"
-	case UnaryExtern:
+	case OpUnaryExtern:
 		n.post = ".extern::" + op.Extern + "()"
 	default:
 		return printNode{pre: "<invalid unary>"}
@@ -368,23 +368,23 @@ func printUnary(op Unary, v int) printNode {
 }
 
 var binaryInfix = [...]string{
-	LessThan: "<", GreaterThan: ">", LessOrEqual: "<=", GreaterOrEqual: ">=",
-	StrictEqual: "===", StrictNotEqual: "!==", LenientEqual: "==", LenientNotEqual: "!=",
-	Add: "+", Sub: "-", Mul: "*", Div: "/",
-	EagerAnd: "&&!", EagerOr: "||!",
-	BitwiseAnd: "&", BitwiseOr: "|", BitwiseXor: "^", LazyAnd: "&&", LazyOr: "||",
-	Contains: "", Prefix: "", Suffix: "", Regex: "", Intersection: "", Union: "",
-	All: "", Any: "", Get: "", BinaryExtern: "", TryOr: "",
+	OpLessThan: "<", OpGreaterThan: ">", OpLessOrEqual: "<=", OpGreaterOrEqual: ">=",
+	OpStrictEqual: "===", OpStrictNotEqual: "!==", OpLenientEqual: "==", OpLenientNotEqual: "!=",
+	OpAdd: "+", OpSub: "-", OpMul: "*", OpDiv: "/",
+	OpEagerAnd: "&&!", OpEagerOr: "||!",
+	OpBitwiseAnd: "&", OpBitwiseOr: "|", OpBitwiseXor: "^", OpLazyAnd: "&&", OpLazyOr: "||",
+	OpContains: "", OpPrefix: "", OpSuffix: "", OpRegex: "", OpIntersection: "", OpUnion: "",
+	OpAll: "", OpAny: "", OpGet: "", OpBinaryExtern: "", OpTryOr: "",
 }
 
 var binaryMethodNames = map[BinaryOp]string{
-	Contains: "contains", Prefix: "starts_with", Suffix: "ends_with", Regex: "matches",
-	Intersection: "intersection", Union: "union", All: "all", Any: "any", Get: "get", TryOr: "try_or",
+	OpContains: "contains", OpPrefix: "starts_with", OpSuffix: "ends_with", OpRegex: "matches",
+	OpIntersection: "intersection", OpUnion: "union", OpAll: "all", OpAny: "any", OpGet: "get", OpTryOr: "try_or",
 }
 
 func printBinary(op Binary, l, r int) printNode {
 	n := printNode{kids: [2]int{l, r}, nkids: 2}
-	if op.Op == BinaryExtern {
+	if op.Op == OpBinaryExtern {
 		n.mid, n.post = ".extern::"+op.Extern+"(", ")"
 		return n
 	}
