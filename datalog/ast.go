@@ -8,7 +8,7 @@ type Predicate struct {
 	Terms []Term
 }
 
-// Fact is a predicate whose terms are all ground: no variable, no parameter.
+// Fact is a predicate whose terms are all ground: values, not variables.
 type Fact struct {
 	Predicate
 }

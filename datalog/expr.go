@@ -79,7 +79,7 @@ func (c *exprCompiler) compile(ops []Op, depth int) ([]cop, error) {
 				out = append(out, cop{kind: copVar, slot: c.slot(string(v))})
 				continue
 			}
-			if op.Term == nil || op.Term.Kind() == KindParameter || checkGround(op.Term, c.maxDepth) != "" {
+			if op.Term == nil || checkGround(op.Term, c.maxDepth) != "" {
 				return nil, fmt.Errorf("%w: expression holds %v", ErrInvalidType, op.Term)
 			}
 			out = append(out, cop{kind: copValue, v: c.in.intern(op.Term)})
@@ -262,7 +262,7 @@ func (e *evaluator) extern(name string, left val, right *val) (val, error) {
 	if err != nil {
 		return val{}, fmt.Errorf("%w: %s: %w", ErrExtern, name, err)
 	}
-	if res == nil || res.Kind() == KindVariable || res.Kind() == KindParameter || checkGround(res, e.w.limits.MaxDepth) != "" {
+	if res == nil || res.Kind() == KindVariable || checkGround(res, e.w.limits.MaxDepth) != "" {
 		return val{}, fmt.Errorf("%w: %s returned %v, not a value", ErrExtern, name, res)
 	}
 	return e.w.in.intern(res), nil

@@ -620,7 +620,7 @@ func (p *parser) term(allowVars bool) Term {
 		if !ok || term == nil {
 			p.fail(fmt.Sprintf("parameter {%s} is a %T, not a term", t.Text, v))
 		}
-		if k := term.Kind(); k == KindVariable || k == KindParameter {
+		if k := term.Kind(); k == KindVariable {
 			p.fail(fmt.Sprintf("parameter {%s} must be a value, not a %s", t.Text, k))
 		}
 		if err := checkGround(term, p.limits.MaxDepth); err != "" {
@@ -1034,7 +1034,7 @@ func checkGround(t Term, maxDepth int) string {
 	switch t := t.(type) {
 	case nil:
 		return "nil term"
-	case Variable, Parameter:
+	case Variable:
 		return "collections hold values, not variables"
 	case Set:
 		for _, e := range t {

@@ -12,12 +12,11 @@ import (
 // by any other Biscuit implementation. Parsing printed text gives back the
 // same program.
 
-func (v Variable) String() string  { return "$" + string(v) }
-func (i Integer) String() string   { return strconv.FormatInt(int64(i), 10) }
-func (s String) String() string    { return quote(string(s)) }
-func (b Bytes) String() string     { return "hex:" + hex.EncodeToString(b) }
-func (Null) String() string        { return "null" }
-func (p Parameter) String() string { return "{" + string(p) + "}" }
+func (v Variable) String() string { return "$" + string(v) }
+func (i Integer) String() string  { return strconv.FormatInt(int64(i), 10) }
+func (s String) String() string   { return quote(string(s)) }
+func (b Bytes) String() string    { return "hex:" + hex.EncodeToString(b) }
+func (Null) String() string       { return "null" }
 
 func (b Bool) String() string {
 	if b {

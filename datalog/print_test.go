@@ -41,7 +41,6 @@ func TestPrintTerm(t *testing.T) {
 		{Map{}, "{}"},
 		{Map{{Integer(1), String("a")}, {String("k"), Array{}}}, `{1: "a", "k": []}`},
 		{Variable("x"), "$x"},
-		{Parameter("p"), "{p}"},
 		{Array{nil}, "[<nil>]"},
 	}
 	for _, tc := range tests {

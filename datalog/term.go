@@ -12,8 +12,7 @@ import (
 
 // Term is one value in a predicate or an expression: a [Variable], an
 // [Integer], a [String], a [Date], [Bytes], a [Bool], [Null], a [Set], an
-// [Array] or a [Map]. A [Parameter] stands for a value that is bound when the
-// source is parsed; it never reaches evaluation.
+// [Array] or a [Map].
 type Term interface {
 	Param
 	// Kind names the term's type.
@@ -41,21 +40,19 @@ const (
 	KindNull
 	KindArray
 	KindMap
-	KindParameter
 )
 
 var kindNames = [...]string{
-	KindVariable:  "variable",
-	KindInteger:   "integer",
-	KindString:    "string",
-	KindDate:      "date",
-	KindBytes:     "bytes",
-	KindBool:      "bool",
-	KindSet:       "set",
-	KindNull:      "null",
-	KindArray:     "array",
-	KindMap:       "map",
-	KindParameter: "parameter",
+	KindVariable: "variable",
+	KindInteger:  "integer",
+	KindString:   "string",
+	KindDate:     "date",
+	KindBytes:    "bytes",
+	KindBool:     "bool",
+	KindSet:      "set",
+	KindNull:     "null",
+	KindArray:    "array",
+	KindMap:      "map",
 }
 
 func (k Kind) String() string {
@@ -88,8 +85,6 @@ type (
 	// Map is a set of key/value pairs with unique [Integer] or [String]
 	// keys, canonically ordered by key. Build one with [NewMap].
 	Map []MapEntry
-	// Parameter is a {name} placeholder in source text.
-	Parameter string
 )
 
 // MapEntry is one key/value pair of a [Map]. Key is an [Integer] or a [String].
@@ -98,41 +93,38 @@ type MapEntry struct {
 	Value Term
 }
 
-func (Variable) Kind() Kind  { return KindVariable }
-func (Integer) Kind() Kind   { return KindInteger }
-func (String) Kind() Kind    { return KindString }
-func (Date) Kind() Kind      { return KindDate }
-func (Bytes) Kind() Kind     { return KindBytes }
-func (Bool) Kind() Kind      { return KindBool }
-func (Null) Kind() Kind      { return KindNull }
-func (Set) Kind() Kind       { return KindSet }
-func (Array) Kind() Kind     { return KindArray }
-func (Map) Kind() Kind       { return KindMap }
-func (Parameter) Kind() Kind { return KindParameter }
+func (Variable) Kind() Kind { return KindVariable }
+func (Integer) Kind() Kind  { return KindInteger }
+func (String) Kind() Kind   { return KindString }
+func (Date) Kind() Kind     { return KindDate }
+func (Bytes) Kind() Kind    { return KindBytes }
+func (Bool) Kind() Kind     { return KindBool }
+func (Null) Kind() Kind     { return KindNull }
+func (Set) Kind() Kind      { return KindSet }
+func (Array) Kind() Kind    { return KindArray }
+func (Map) Kind() Kind      { return KindMap }
 
-func (Variable) isTerm()  {}
-func (Integer) isTerm()   {}
-func (String) isTerm()    {}
-func (Date) isTerm()      {}
-func (Bytes) isTerm()     {}
-func (Bool) isTerm()      {}
-func (Null) isTerm()      {}
-func (Set) isTerm()       {}
-func (Array) isTerm()     {}
-func (Map) isTerm()       {}
-func (Parameter) isTerm() {}
+func (Variable) isTerm() {}
+func (Integer) isTerm()  {}
+func (String) isTerm()   {}
+func (Date) isTerm()     {}
+func (Bytes) isTerm()    {}
+func (Bool) isTerm()     {}
+func (Null) isTerm()     {}
+func (Set) isTerm()      {}
+func (Array) isTerm()    {}
+func (Map) isTerm()      {}
 
-func (Variable) isParam()  {}
-func (Integer) isParam()   {}
-func (String) isParam()    {}
-func (Date) isParam()      {}
-func (Bytes) isParam()     {}
-func (Bool) isParam()      {}
-func (Null) isParam()      {}
-func (Set) isParam()       {}
-func (Array) isParam()     {}
-func (Map) isParam()       {}
-func (Parameter) isParam() {}
+func (Variable) isParam() {}
+func (Integer) isParam()  {}
+func (String) isParam()   {}
+func (Date) isParam()     {}
+func (Bytes) isParam()    {}
+func (Bool) isParam()     {}
+func (Null) isParam()     {}
+func (Set) isParam()      {}
+func (Array) isParam()    {}
+func (Map) isParam()      {}
 
 // DateOf returns the Date of t, truncated to the second. Times before the
 // epoch have no Date; DateOf returns 0 for them.
@@ -189,8 +181,6 @@ func Compare(a, b Term) int {
 	switch a := a.(type) {
 	case Variable:
 		return strings.Compare(string(a), string(b.(Variable)))
-	case Parameter:
-		return strings.Compare(string(a), string(b.(Parameter)))
 	case Integer:
 		return cmp.Compare(a, b.(Integer))
 	case String:

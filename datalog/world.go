@@ -418,7 +418,7 @@ func (w *World) loadAuthorizer(temps []*template) error {
 func (w *World) loadFact(f Fact, index int) error {
 	vals := w.factBuf[:0]
 	for _, t := range f.Terms {
-		if t == nil || t.Kind() == KindVariable || t.Kind() == KindParameter || checkGround(t, w.limits.MaxDepth) != "" {
+		if t == nil || t.Kind() == KindVariable || checkGround(t, w.limits.MaxDepth) != "" {
 			return &RuleError{Block: AuthorizerBlock, What: "fact", Index: index, Source: f.String(), Err: fmt.Errorf("%w: a fact holds values only", ErrInvalidType)}
 		}
 		vals = append(vals, w.in.intern(t))
