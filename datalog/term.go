@@ -143,18 +143,18 @@ func (d Date) Time() time.Time { return time.Unix(int64(d), 0).UTC() }
 // rejects variables and nested sets before it builds a set.
 func NewSet(values ...Term) Set {
 	s := slices.Clone(values)
-	slices.SortFunc(s, Compare)
-	return Set(slices.CompactFunc(s, func(a, b Term) bool { return Compare(a, b) == 0 }))
+	slices.SortFunc(s, compare)
+	return Set(slices.CompactFunc(s, func(a, b Term) bool { return compare(a, b) == 0 }))
 }
 
 // NewMap returns the map of the given entries in canonical key order. When
 // a key repeats, the last entry wins.
 func NewMap(entries ...MapEntry) Map {
 	m := slices.Clone(entries)
-	slices.SortStableFunc(m, func(a, b MapEntry) int { return Compare(a.Key, b.Key) })
+	slices.SortStableFunc(m, func(a, b MapEntry) int { return compare(a.Key, b.Key) })
 	out := m[:0]
 	for i, e := range m {
-		if i+1 < len(m) && Compare(e.Key, m[i+1].Key) == 0 {
+		if i+1 < len(m) && compare(e.Key, m[i+1].Key) == 0 {
 			continue
 		}
 		out = append(out, e)
@@ -164,17 +164,17 @@ func NewMap(entries ...MapEntry) Map {
 
 // Get returns the value of key in m, and whether it was there.
 func (m Map) Get(key Term) (Term, bool) {
-	i, ok := slices.BinarySearchFunc(m, key, func(e MapEntry, k Term) int { return Compare(e.Key, k) })
+	i, ok := slices.BinarySearchFunc(m, key, func(e MapEntry, k Term) int { return compare(e.Key, k) })
 	if !ok {
 		return nil, false
 	}
 	return m[i].Value, true
 }
 
-// Compare orders two terms: first by kind, then by value. Strings order by
+// compare orders two terms: first by kind, then by value. Strings order by
 // their bytes, dates and integers by number, false before true, collections
 // element by element. It is the canonical order of sets and map keys.
-func Compare(a, b Term) int {
+func compare(a, b Term) int {
 	if c := cmp.Compare(a.Kind(), b.Kind()); c != 0 {
 		return c
 	}
@@ -206,19 +206,19 @@ func Compare(a, b Term) int {
 		return compareSlices(a, b.(Array))
 	case Map:
 		return slices.CompareFunc(a, b.(Map), func(x, y MapEntry) int {
-			if c := Compare(x.Key, y.Key); c != 0 {
+			if c := compare(x.Key, y.Key); c != 0 {
 				return c
 			}
-			return Compare(x.Value, y.Value)
+			return compare(x.Value, y.Value)
 		})
 	}
-	panic(fmt.Sprintf("datalog: Compare of unknown term %T", a))
+	panic(fmt.Sprintf("datalog: compare of unknown term %T", a))
 }
 
-func compareSlices(a, b []Term) int { return slices.CompareFunc(a, b, Compare) }
+func compareSlices(a, b []Term) int { return slices.CompareFunc(a, b, compare) }
 
 // Equal reports whether two terms are the same value.
-func Equal(a, b Term) bool { return Compare(a, b) == 0 }
+func Equal(a, b Term) bool { return compare(a, b) == 0 }
 
 // PublicKey is a key named in a trusting clause or carried by a third-party
 // block: an algorithm and the key's bytes in the wire encoding.
