@@ -211,19 +211,6 @@ func (p *Program) String() string {
 	return sb.String()
 }
 
-// AuthorizerString prints an authorizer as the samples of the
-// specification do: facts, rules, checks and policies in groups separated
-// by an empty line.
-func (p *Program) AuthorizerString() string {
-	var groups []string
-	for _, group := range p.groups() {
-		if len(group) > 0 {
-			groups = append(groups, strings.Join(group, ";\n")+";\n")
-		}
-	}
-	return strings.Join(groups, "\n")
-}
-
 func (p *Program) groups() [4][]string {
 	var g [4][]string
 	for _, f := range p.Facts {

@@ -117,8 +117,8 @@ func TestPrintProgram(t *testing.T) {
 		t.Errorf("String() =\n%s\nwant\n%s", got, want)
 	}
 	want = "f(1);\nf(2);\n\nr($x) <- f($x);\n\ncheck if f(1);\n\nallow if true;\ndeny if false;\n"
-	if got := prog.AuthorizerString(); got != want {
-		t.Errorf("AuthorizerString() =\n%s\nwant\n%s", got, want)
+	if got := prog.authorizerString(); got != want {
+		t.Errorf("authorizerString() =\n%s\nwant\n%s", got, want)
 	}
 
 	prog, err = ParseBlock("trusting authority, previous; check if true;", nil)
@@ -133,7 +133,7 @@ func TestPrintProgram(t *testing.T) {
 	if got := (&Program{}).String(); got != "" {
 		t.Errorf("empty program printed %q", got)
 	}
-	if got := (&Program{}).AuthorizerString(); got != "" {
+	if got := (&Program{}).authorizerString(); got != "" {
 		t.Errorf("empty authorizer printed %q", got)
 	}
 }
@@ -198,7 +198,7 @@ func TestRoundTrip(t *testing.T) {
 		}
 		printers := []func(*Program) string{(*Program).String}
 		if authorizer {
-			printers = append(printers, (*Program).AuthorizerString)
+			printers = append(printers, (*Program).authorizerString)
 		}
 		for _, printer := range printers {
 			text := printer(prog)
