@@ -529,6 +529,3 @@ func (w *World) Facts() []FactGroup {
 	slices.SortFunc(groups, func(a, b FactGroup) int { return slices.Compare(a.Origin, b.Origin) })
 	return groups
 }
-
-// Iterations is how many rounds the fixpoint took.
-func (w *World) Iterations() int { return w.iterations }
