@@ -162,15 +162,6 @@ func NewMap(entries ...MapEntry) Map {
 	return Map(out)
 }
 
-// Get returns the value of key in m, and whether it was there.
-func (m Map) Get(key Term) (Term, bool) {
-	i, ok := slices.BinarySearchFunc(m, key, func(e MapEntry, k Term) int { return compare(e.Key, k) })
-	if !ok {
-		return nil, false
-	}
-	return m[i].Value, true
-}
-
 // compare orders two terms: first by kind, then by value. Strings order by
 // their bytes, dates and integers by number, false before true, collections
 // element by element. It is the canonical order of sets and map keys.
