@@ -8,9 +8,20 @@ type Predicate struct {
 	Terms []Term
 }
 
-// Fact is a predicate whose terms are all ground: no variable, no parameter.
+// Fact is a predicate whose terms are all ground: values, not variables.
 type Fact struct {
 	Predicate
+}
+
+// NewFact returns the fact name(terms...), such as a fact of a request:
+//
+//	datalog.NewFact("resource", datalog.String("/reports/q3"))
+//
+// The terms must be values, not variables; [World.AddFact] rejects any
+// other. The fact keeps terms, it does not copy them: a fact is never
+// changed once made.
+func NewFact(name string, terms ...Term) Fact {
+	return Fact{Predicate{Name: name, Terms: terms}}
 }
 
 // Rule derives its Head from every match of its Body. Every variable of the
@@ -109,13 +120,13 @@ type Value struct{ Term Term }
 // Unary pops one value and pushes the result of its operation.
 type Unary struct {
 	Op     UnaryOp
-	Extern string // function name, for UnaryExtern
+	Extern string // function name, for OpUnaryExtern
 }
 
 // Binary pops two values (the right one first) and pushes the result.
 type Binary struct {
 	Op     BinaryOp
-	Extern string // function name, for BinaryExtern
+	Extern string // function name, for OpBinaryExtern
 }
 
 // Closure pushes a function of Params whose body is Ops. It is the right
@@ -134,47 +145,47 @@ func (Closure) isOp() {}
 type UnaryOp uint8
 
 const (
-	Negate UnaryOp = iota
-	Parens
-	Length
-	TypeOf
-	UnaryExtern
+	OpNegate UnaryOp = iota
+	OpParens
+	OpLength
+	OpTypeOf
+	OpUnaryExtern
 )
 
 // BinaryOp is a binary operation; the numbering is the wire's.
 type BinaryOp uint8
 
 const (
-	LessThan BinaryOp = iota
-	GreaterThan
-	LessOrEqual
-	GreaterOrEqual
-	StrictEqual
-	Contains
-	Prefix
-	Suffix
-	Regex
-	Add
-	Sub
-	Mul
-	Div
-	EagerAnd
-	EagerOr
-	Intersection
-	Union
-	BitwiseAnd
-	BitwiseOr
-	BitwiseXor
-	StrictNotEqual
-	LenientEqual
-	LenientNotEqual
-	LazyAnd
-	LazyOr
-	All
-	Any
-	Get
-	BinaryExtern
-	TryOr
+	OpLessThan BinaryOp = iota
+	OpGreaterThan
+	OpLessOrEqual
+	OpGreaterOrEqual
+	OpStrictEqual
+	OpContains
+	OpPrefix
+	OpSuffix
+	OpRegex
+	OpAdd
+	OpSub
+	OpMul
+	OpDiv
+	OpEagerAnd
+	OpEagerOr
+	OpIntersection
+	OpUnion
+	OpBitwiseAnd
+	OpBitwiseOr
+	OpBitwiseXor
+	OpStrictNotEqual
+	OpLenientEqual
+	OpLenientNotEqual
+	OpLazyAnd
+	OpLazyOr
+	OpAll
+	OpAny
+	OpGet
+	OpBinaryExtern
+	OpTryOr
 )
 
 // BlockID numbers the blocks of a world: 0 is the authority block, then

@@ -144,7 +144,7 @@ func compileTemplate(p *Program, maxDepth int, in *interner) *template {
 	for i, f := range p.Facts {
 		vals := make([]val, len(f.Terms))
 		for j, term := range f.Terms {
-			if term == nil || term.Kind() == KindVariable || term.Kind() == KindParameter || checkGround(term, maxDepth) != "" {
+			if term == nil || term.Kind() == KindVariable || checkGround(term, maxDepth) != "" {
 				t.err = &RuleError{What: "fact", Index: i, Source: f.String(), Err: fmt.Errorf("%w: a fact holds values only", ErrInvalidType)}
 				return t
 			}

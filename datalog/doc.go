@@ -33,7 +33,8 @@
 //
 // [ParseBlock] and [ParseAuthorizer] read whole sources; [ParseFact],
 // [ParseRule], [ParseCheck], [ParsePolicy] and [ParseTerm] read one
-// element. The parser is a hand-written scanner and recursive descent with
+// element; [NewFact] builds a fact from values, such as a fact of a
+// request, without source text. The parser is a hand-written scanner and recursive descent with
 // the precedence levels of the reference implementation. Errors are
 // [ParseErrors]: each a [ParseError] with line, column and a caret
 // excerpt; a parse reports several, up to [Limits.MaxParseErrors]. Every

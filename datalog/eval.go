@@ -359,7 +359,7 @@ func compilePred(p Predicate, c *exprCompiler) (cpred, error) {
 		switch t := t.(type) {
 		case Variable:
 			cp.terms[i] = cterm{isVar: true, slot: c.slot(string(t))}
-		case nil, Parameter:
+		case nil:
 			return cpred{}, fmt.Errorf("%w: predicate %s holds %v", ErrInvalidType, p.Name, t)
 		default:
 			if msg := checkGround(t, c.maxDepth); msg != "" {

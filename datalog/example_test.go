@@ -106,3 +106,25 @@ func ExampleWorld_Facts() {
 	// [authorizer] [resource("/doc")]
 	// [block 0] [member("alice", "staff") user("alice")]
 }
+
+func ExampleNewFact() {
+	// The facts of a request, built from its values rather than parsed.
+	resource := datalog.NewFact("resource", datalog.String("/reports/q3"))
+	operation := datalog.NewFact("operation", datalog.String("read"))
+	fmt.Println(resource, operation)
+
+	service, _ := datalog.ParseAuthorizer(`allow if resource($r), $r.starts_with("/reports/");`, nil)
+	w := datalog.NewWorld(nil)
+	w.AddAuthorizer(service)
+	w.AddFact(resource)
+	w.AddFact(operation)
+	res, err := w.Authorize(context.Background())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("allowed:", res.Allowed())
+	// Output:
+	// resource("/reports/q3") operation("read")
+	// allowed: true
+}

@@ -79,7 +79,7 @@ func (c *exprCompiler) compile(ops []Op, depth int) ([]cop, error) {
 				out = append(out, cop{kind: copVar, slot: c.slot(string(v))})
 				continue
 			}
-			if op.Term == nil || op.Term.Kind() == KindParameter || checkGround(op.Term, c.maxDepth) != "" {
+			if op.Term == nil || checkGround(op.Term, c.maxDepth) != "" {
 				return nil, fmt.Errorf("%w: expression holds %v", ErrInvalidType, op.Term)
 			}
 			out = append(out, cop{kind: copValue, v: c.in.intern(op.Term)})
@@ -220,13 +220,13 @@ var typeNames = map[Kind]string{
 func (e *evaluator) unary(op *cop, v val) (val, error) {
 	in := e.w.in
 	switch op.unary {
-	case Negate:
+	case OpNegate:
 		if v.k == KindBool {
 			return boolVal(v.n == 0), nil
 		}
-	case Parens:
+	case OpParens:
 		return v, nil
-	case Length:
+	case OpLength:
 		switch v.k {
 		case KindString, KindBytes:
 			return val{KindInteger, uint64(len(in.strAt(v.n)))}, nil
@@ -235,11 +235,11 @@ func (e *evaluator) unary(op *cop, v val) (val, error) {
 		case KindMap:
 			return val{KindInteger, uint64(len(in.elems(v)) / 2)}, nil
 		}
-	case TypeOf:
+	case OpTypeOf:
 		if name, ok := typeNames[v.k]; ok {
 			return val{KindString, in.str(name)}, nil
 		}
-	case UnaryExtern:
+	case OpUnaryExtern:
 		return e.extern(op.extern, v, nil)
 	default:
 		return val{}, fmt.Errorf("%w: unknown unary operation %d", ErrInvalidStack, op.unary)
@@ -247,7 +247,7 @@ func (e *evaluator) unary(op *cop, v val) (val, error) {
 	return val{}, fmt.Errorf("%w: %s of %s", ErrInvalidType, unaryNames[op.unary], v.k)
 }
 
-var unaryNames = map[UnaryOp]string{Negate: "!", Length: "length()", TypeOf: "type()"}
+var unaryNames = map[UnaryOp]string{OpNegate: "!", OpLength: "length()", OpTypeOf: "type()"}
 
 func (e *evaluator) extern(name string, left val, right *val) (val, error) {
 	f, ok := e.w.externs[name]
@@ -262,7 +262,7 @@ func (e *evaluator) extern(name string, left val, right *val) (val, error) {
 	if err != nil {
 		return val{}, fmt.Errorf("%w: %s: %w", ErrExtern, name, err)
 	}
-	if res == nil || res.Kind() == KindVariable || res.Kind() == KindParameter || checkGround(res, e.w.limits.MaxDepth) != "" {
+	if res == nil || res.Kind() == KindVariable || checkGround(res, e.w.limits.MaxDepth) != "" {
 		return val{}, fmt.Errorf("%w: %s returned %v, not a value", ErrExtern, name, res)
 	}
 	return e.w.in.intern(res), nil
@@ -272,18 +272,18 @@ func (e *evaluator) binary(op *cop, l, r val) (val, error) {
 	in := e.w.in
 	b := op.binary
 	switch b {
-	case BinaryExtern:
+	case OpBinaryExtern:
 		return e.extern(op.extern, l, &r)
-	case LenientEqual:
+	case OpLenientEqual:
 		return boolVal(l == r), nil
-	case LenientNotEqual:
+	case OpLenientNotEqual:
 		return boolVal(l != r), nil
-	case StrictEqual, StrictNotEqual:
+	case OpStrictEqual, OpStrictNotEqual:
 		if l.k != r.k {
 			break
 		}
-		return boolVal((l == r) == (b == StrictEqual)), nil
-	case LessThan, GreaterThan, LessOrEqual, GreaterOrEqual:
+		return boolVal((l == r) == (b == OpStrictEqual)), nil
+	case OpLessThan, OpGreaterThan, OpLessOrEqual, OpGreaterOrEqual:
 		var c int
 		switch {
 		case l.k == KindInteger && r.k == KindInteger:
@@ -294,16 +294,16 @@ func (e *evaluator) binary(op *cop, l, r val) (val, error) {
 			return val{}, typeError(b, l, r)
 		}
 		switch b {
-		case LessThan:
+		case OpLessThan:
 			return boolVal(c < 0), nil
-		case GreaterThan:
+		case OpGreaterThan:
 			return boolVal(c > 0), nil
-		case LessOrEqual:
+		case OpLessOrEqual:
 			return boolVal(c <= 0), nil
 		}
 		return boolVal(c >= 0), nil
-	case Add, Sub, Mul, Div, BitwiseAnd, BitwiseOr, BitwiseXor:
-		if b == Add && l.k == KindString && r.k == KindString {
+	case OpAdd, OpSub, OpMul, OpDiv, OpBitwiseAnd, OpBitwiseOr, OpBitwiseXor:
+		if b == OpAdd && l.k == KindString && r.k == KindString {
 			s := in.strAt(l.n) + in.strAt(r.n)
 			if len(s) > e.w.limits.MaxValueBytes {
 				return val{}, &LimitError{Limit: "MaxValueBytes", Max: int64(e.w.limits.MaxValueBytes)}
@@ -315,20 +315,20 @@ func (e *evaluator) binary(op *cop, l, r val) (val, error) {
 		}
 		n, err := intOp(b, int64(l.n), int64(r.n))
 		return val{KindInteger, uint64(n)}, err
-	case EagerAnd, EagerOr:
+	case OpEagerAnd, OpEagerOr:
 		if l.k != KindBool || r.k != KindBool {
 			break
 		}
-		if b == EagerAnd {
+		if b == OpEagerAnd {
 			return boolVal(l.n == 1 && r.n == 1), nil
 		}
 		return boolVal(l.n == 1 || r.n == 1), nil
-	case Contains:
+	case OpContains:
 		return e.contains(l, r)
-	case Prefix, Suffix:
+	case OpPrefix, OpSuffix:
 		switch {
 		case l.k == KindString && r.k == KindString:
-			if b == Prefix {
+			if b == OpPrefix {
 				return boolVal(strings.HasPrefix(in.strAt(l.n), in.strAt(r.n))), nil
 			}
 			return boolVal(strings.HasSuffix(in.strAt(l.n), in.strAt(r.n))), nil
@@ -337,21 +337,21 @@ func (e *evaluator) binary(op *cop, l, r val) (val, error) {
 			if len(re) > len(le) {
 				return boolVal(false), nil
 			}
-			if b == Prefix {
+			if b == OpPrefix {
 				return boolVal(valsEqual(le[:len(re)], re)), nil
 			}
 			return boolVal(valsEqual(le[len(le)-len(re):], re)), nil
 		}
-	case Regex:
+	case OpRegex:
 		if l.k == KindString && r.k == KindString {
 			return e.matches(in.strAt(l.n), in.strAt(r.n))
 		}
-	case Intersection, Union:
+	case OpIntersection, OpUnion:
 		if l.k != KindSet || r.k != KindSet {
 			break
 		}
 		return e.setOp(b, l, r)
-	case Get:
+	case OpGet:
 		switch {
 		case l.k == KindArray && r.k == KindInteger:
 			es := in.elems(l)
@@ -368,7 +368,7 @@ func (e *evaluator) binary(op *cop, l, r val) (val, error) {
 			}
 			return val{KindNull, 0}, nil
 		}
-	case LazyAnd, LazyOr, All, Any, TryOr:
+	case OpLazyAnd, OpLazyOr, OpAll, OpAny, OpTryOr:
 		// These take a closure operand; two plain values are a malformed
 		// expression.
 	default:
@@ -415,19 +415,19 @@ func valsEqual(a, b []val) bool {
 
 func intOp(b BinaryOp, x, y int64) (int64, error) {
 	switch b {
-	case Add:
+	case OpAdd:
 		s := x + y
 		if (s > x) != (y > 0) {
 			return 0, ErrOverflow
 		}
 		return s, nil
-	case Sub:
+	case OpSub:
 		d := x - y
 		if (d < x) != (y > 0) {
 			return 0, ErrOverflow
 		}
 		return d, nil
-	case Mul:
+	case OpMul:
 		if x == 0 || y == 0 {
 			return 0, nil
 		}
@@ -436,7 +436,7 @@ func intOp(b BinaryOp, x, y int64) (int64, error) {
 			return 0, ErrOverflow
 		}
 		return p, nil
-	case Div:
+	case OpDiv:
 		if y == 0 {
 			return 0, ErrDivideByZero
 		}
@@ -444,9 +444,9 @@ func intOp(b BinaryOp, x, y int64) (int64, error) {
 			return 0, ErrOverflow
 		}
 		return x / y, nil
-	case BitwiseAnd:
+	case OpBitwiseAnd:
 		return x & y, nil
-	case BitwiseOr:
+	case OpBitwiseOr:
 		return x | y, nil
 	}
 	return x ^ y, nil
@@ -488,7 +488,7 @@ func (e *evaluator) contains(l, r val) (val, error) {
 		}
 		return boolVal(false), nil
 	}
-	return val{}, typeError(Contains, l, r)
+	return val{}, typeError(OpContains, l, r)
 }
 
 // hasVal searches a set's sorted elements.
@@ -509,7 +509,7 @@ func (e *evaluator) setOp(b BinaryOp, l, r val) (val, error) {
 	in := e.w.in
 	le, re := in.elems(l), in.elems(r)
 	var out []val
-	if b == Intersection {
+	if b == OpIntersection {
 		for _, x := range le {
 			if hasVal(re, x) {
 				out = append(out, x)
@@ -557,7 +557,7 @@ const maxCachedRegexps = 256
 func (e *evaluator) withClosure(b BinaryOp, v val, clo *cclosure, binding []val) (val, error) {
 	in := e.w.in
 	switch {
-	case b == TryOr && len(clo.params) == 0:
+	case b == OpTryOr && len(clo.params) == 0:
 		r, err := e.eval(clo.ops, binding)
 		if err != nil {
 			var limit *LimitError
@@ -567,12 +567,12 @@ func (e *evaluator) withClosure(b BinaryOp, v val, clo *cclosure, binding []val)
 			return v, nil
 		}
 		return r, nil
-	case (b == LazyAnd || b == LazyOr) && len(clo.params) == 0 && v.k == KindBool:
-		if (b == LazyAnd) != (v.n == 1) {
+	case (b == OpLazyAnd || b == OpLazyOr) && len(clo.params) == 0 && v.k == KindBool:
+		if (b == OpLazyAnd) != (v.n == 1) {
 			return v, nil
 		}
 		return e.eval(clo.ops, binding)
-	case (b == All || b == Any) && len(clo.params) == 1:
+	case (b == OpAll || b == OpAny) && len(clo.params) == 1:
 		var items []val
 		var isMap bool
 		switch v.k {
@@ -599,11 +599,11 @@ func (e *evaluator) withClosure(b BinaryOp, v val, clo *cclosure, binding []val)
 			if err != nil {
 				return val{}, err
 			}
-			if ok == (b == Any) {
+			if ok == (b == OpAny) {
 				return boolVal(ok), nil
 			}
 		}
-		return boolVal(b == All), nil
+		return boolVal(b == OpAll), nil
 	}
 	return val{}, fmt.Errorf("%w: %s with a closure", ErrInvalidType, binaryName(b))
 }

@@ -22,12 +22,12 @@ func FuzzParseBlock(f *testing.F) {
 }
 
 // FuzzParseAuthorizer is FuzzParseBlock for ParseAuthorizer, printing
-// with both String and AuthorizerString.
+// with both String and authorizerString.
 func FuzzParseAuthorizer(f *testing.F) {
 	addParseSeeds(f)
 	f.Fuzz(func(t *testing.T, src string) {
 		checkParse(t, src, ParseAuthorizer, (*Program).String)
-		checkParse(t, src, ParseAuthorizer, (*Program).AuthorizerString)
+		checkParse(t, src, ParseAuthorizer, (*Program).authorizerString)
 	})
 }
 

@@ -620,7 +620,7 @@ func (p *parser) term(allowVars bool) Term {
 		if !ok || term == nil {
 			p.fail(fmt.Sprintf("parameter {%s} is a %T, not a term", t.Text, v))
 		}
-		if k := term.Kind(); k == KindVariable || k == KindParameter {
+		if k := term.Kind(); k == KindVariable {
 			p.fail(fmt.Sprintf("parameter {%s} must be a value, not a %s", t.Text, k))
 		}
 		if err := checkGround(term, p.limits.MaxDepth); err != "" {
@@ -792,7 +792,7 @@ func (p *parser) exprOr() []Op {
 		p.enter()
 		right := p.exprAnd()
 		p.leave()
-		ops = append(ops, Closure{Ops: right}, Binary{Op: LazyOr})
+		ops = append(ops, Closure{Ops: right}, Binary{Op: OpLazyOr})
 	}
 	return ops
 }
@@ -804,14 +804,14 @@ func (p *parser) exprAnd() []Op {
 		p.enter()
 		right := p.exprCompare()
 		p.leave()
-		ops = append(ops, Closure{Ops: right}, Binary{Op: LazyAnd})
+		ops = append(ops, Closure{Ops: right}, Binary{Op: OpLazyAnd})
 	}
 	return ops
 }
 
 var comparisons = map[scan.Kind]BinaryOp{
-	scan.Lt: LessThan, scan.Gt: GreaterThan, scan.Le: LessOrEqual, scan.Ge: GreaterOrEqual,
-	scan.StrictEq: StrictEqual, scan.StrictNotEq: StrictNotEqual, scan.Eq: LenientEqual, scan.NotEq: LenientNotEqual,
+	scan.Lt: OpLessThan, scan.Gt: OpGreaterThan, scan.Le: OpLessOrEqual, scan.Ge: OpGreaterOrEqual,
+	scan.StrictEq: OpStrictEqual, scan.StrictNotEq: OpStrictNotEqual, scan.Eq: OpLenientEqual, scan.NotEq: OpLenientNotEqual,
 }
 
 func (p *parser) exprCompare() []Op {
@@ -830,11 +830,11 @@ func (p *parser) exprCompare() []Op {
 // binaryLevels are the left-associative levels between comparisons and
 // negation, loosest first.
 var binaryLevels = []map[scan.Kind]BinaryOp{
-	{scan.BitXor: BitwiseXor},
-	{scan.BitOr: BitwiseOr},
-	{scan.BitAnd: BitwiseAnd},
-	{scan.Plus: Add, scan.Minus: Sub},
-	{scan.Star: Mul, scan.Slash: Div},
+	{scan.BitXor: OpBitwiseXor},
+	{scan.BitOr: OpBitwiseOr},
+	{scan.BitAnd: OpBitwiseAnd},
+	{scan.Plus: OpAdd, scan.Minus: OpSub},
+	{scan.Star: OpMul, scan.Slash: OpDiv},
 }
 
 const additiveLevel = 3
@@ -863,18 +863,18 @@ func (p *parser) exprUnary() []Op {
 		p.next()
 		ops := p.exprLevel(additiveLevel)
 		p.leave()
-		return append(ops, Unary{Op: Negate})
+		return append(ops, Unary{Op: OpNegate})
 	}
 	return p.exprMethods()
 }
 
 var binaryMethods = map[string]BinaryOp{
-	"contains": Contains, "starts_with": Prefix, "ends_with": Suffix, "matches": Regex,
-	"intersection": Intersection, "union": Union, "get": Get, "try_or": TryOr,
-	"all": All, "any": Any,
+	"contains": OpContains, "starts_with": OpPrefix, "ends_with": OpSuffix, "matches": OpRegex,
+	"intersection": OpIntersection, "union": OpUnion, "get": OpGet, "try_or": OpTryOr,
+	"all": OpAll, "any": OpAny,
 }
 
-var unaryMethods = map[string]UnaryOp{"length": Length, "type": TypeOf}
+var unaryMethods = map[string]UnaryOp{"length": OpLength, "type": OpTypeOf}
 
 func isUnaryMethod(name string) bool {
 	_, ok := unaryMethods[name]
@@ -898,10 +898,10 @@ func (p *parser) exprMethods() []Op {
 		}
 		switch {
 		case isExtern && p.tok().Kind == scan.RParen:
-			ops = append(ops, Unary{Op: UnaryExtern, Extern: ext})
+			ops = append(ops, Unary{Op: OpUnaryExtern, Extern: ext})
 		case isExtern:
 			ops = append(ops, p.exprOr()...)
-			ops = append(ops, Binary{Op: BinaryExtern, Extern: ext})
+			ops = append(ops, Binary{Op: OpBinaryExtern, Extern: ext})
 		case isUnaryMethod(name.Text):
 			ops = append(ops, Unary{Op: unaryMethods[name.Text]})
 		default:
@@ -910,9 +910,9 @@ func (p *parser) exprMethods() []Op {
 				p.failAt(name.Pos, fmt.Sprintf("unknown method %s", name.Text))
 			}
 			switch op {
-			case All, Any:
+			case OpAll, OpAny:
 				ops = append(ops, p.closure()...)
-			case TryOr:
+			case OpTryOr:
 				ops = append([]Op{Closure{Ops: ops}}, p.exprOr()...)
 			default:
 				ops = append(ops, p.exprOr()...)
@@ -943,7 +943,7 @@ func (p *parser) exprPrimary() []Op {
 		ops := p.exprOr()
 		p.leave()
 		p.expect(scan.RParen)
-		return append(ops, Unary{Op: Parens})
+		return append(ops, Unary{Op: OpParens})
 	}
 	if t.Kind == scan.Variable {
 		p.next()
@@ -1034,7 +1034,7 @@ func checkGround(t Term, maxDepth int) string {
 	switch t := t.(type) {
 	case nil:
 		return "nil term"
-	case Variable, Parameter:
+	case Variable:
 		return "collections hold values, not variables"
 	case Set:
 		for _, e := range t {

@@ -171,174 +171,174 @@ var parseExpressionTests = []struct {
 	{"-3", []Op{opInt(-3)}},
 
 	// Every comparison.
-	{"$a < 1", []Op{opVar("a"), opInt(1), opBin(LessThan)}},
-	{"$a > 1", []Op{opVar("a"), opInt(1), opBin(GreaterThan)}},
-	{"$a <= 1", []Op{opVar("a"), opInt(1), opBin(LessOrEqual)}},
-	{"$a >= -1234", []Op{opVar("a"), opInt(-1234), opBin(GreaterOrEqual)}},
-	{"$a === 1", []Op{opVar("a"), opInt(1), opBin(StrictEqual)}},
-	{"$a !== 1", []Op{opVar("a"), opInt(1), opBin(StrictNotEqual)}},
-	{"$a == 1", []Op{opVar("a"), opInt(1), opBin(LenientEqual)}},
-	{"$a != 1", []Op{opVar("a"), opInt(1), opBin(LenientNotEqual)}},
-	{"$a <= 2030-12-31T12:59:59+00:00", []Op{opVar("a"), opVal(Date(1924952399)), opBin(LessOrEqual)}},
+	{"$a < 1", []Op{opVar("a"), opInt(1), opBin(OpLessThan)}},
+	{"$a > 1", []Op{opVar("a"), opInt(1), opBin(OpGreaterThan)}},
+	{"$a <= 1", []Op{opVar("a"), opInt(1), opBin(OpLessOrEqual)}},
+	{"$a >= -1234", []Op{opVar("a"), opInt(-1234), opBin(OpGreaterOrEqual)}},
+	{"$a === 1", []Op{opVar("a"), opInt(1), opBin(OpStrictEqual)}},
+	{"$a !== 1", []Op{opVar("a"), opInt(1), opBin(OpStrictNotEqual)}},
+	{"$a == 1", []Op{opVar("a"), opInt(1), opBin(OpLenientEqual)}},
+	{"$a != 1", []Op{opVar("a"), opInt(1), opBin(OpLenientNotEqual)}},
+	{"$a <= 2030-12-31T12:59:59+00:00", []Op{opVar("a"), opVal(Date(1924952399)), opBin(OpLessOrEqual)}},
 
 	// Every arithmetic and bitwise operator.
-	{"1 + 2", []Op{opInt(1), opInt(2), opBin(Add)}},
-	{"1 - 2", []Op{opInt(1), opInt(2), opBin(Sub)}},
-	{"1-2", []Op{opInt(1), opInt(2), opBin(Sub)}},
-	{"1 -2", []Op{opInt(1), opInt(2), opBin(Sub)}},
-	{"1 - -2", []Op{opInt(1), opInt(-2), opBin(Sub)}},
-	{"1 * -9223372036854775808", []Op{opInt(1), opInt(math.MinInt64), opBin(Mul)}},
-	{"1 / 2", []Op{opInt(1), opInt(2), opBin(Div)}},
-	{"1 & 2", []Op{opInt(1), opInt(2), opBin(BitwiseAnd)}},
-	{"1 | 2", []Op{opInt(1), opInt(2), opBin(BitwiseOr)}},
-	{"1 ^ 2", []Op{opInt(1), opInt(2), opBin(BitwiseXor)}},
-	{`"a" + "b"`, []Op{opStr("a"), opStr("b"), opBin(Add)}},
+	{"1 + 2", []Op{opInt(1), opInt(2), opBin(OpAdd)}},
+	{"1 - 2", []Op{opInt(1), opInt(2), opBin(OpSub)}},
+	{"1-2", []Op{opInt(1), opInt(2), opBin(OpSub)}},
+	{"1 -2", []Op{opInt(1), opInt(2), opBin(OpSub)}},
+	{"1 - -2", []Op{opInt(1), opInt(-2), opBin(OpSub)}},
+	{"1 * -9223372036854775808", []Op{opInt(1), opInt(math.MinInt64), opBin(OpMul)}},
+	{"1 / 2", []Op{opInt(1), opInt(2), opBin(OpDiv)}},
+	{"1 & 2", []Op{opInt(1), opInt(2), opBin(OpBitwiseAnd)}},
+	{"1 | 2", []Op{opInt(1), opInt(2), opBin(OpBitwiseOr)}},
+	{"1 ^ 2", []Op{opInt(1), opInt(2), opBin(OpBitwiseXor)}},
+	{`"a" + "b"`, []Op{opStr("a"), opStr("b"), opBin(OpAdd)}},
 
 	// Lazy operators put their right operand in a closure.
-	{"true && false", []Op{opBool(true), opClosure(nil, opBool(false)), opBin(LazyAnd)}},
-	{"true || false", []Op{opBool(true), opClosure(nil, opBool(false)), opBin(LazyOr)}},
+	{"true && false", []Op{opBool(true), opClosure(nil, opBool(false)), opBin(OpLazyAnd)}},
+	{"true || false", []Op{opBool(true), opClosure(nil, opBool(false)), opBin(OpLazyOr)}},
 
 	// Left associativity.
-	{"1 - 2 - 3", []Op{opInt(1), opInt(2), opBin(Sub), opInt(3), opBin(Sub)}},
-	{"8 / 4 / 2", []Op{opInt(8), opInt(4), opBin(Div), opInt(2), opBin(Div)}},
-	{"1 + 2 - 3", []Op{opInt(1), opInt(2), opBin(Add), opInt(3), opBin(Sub)}},
-	{"1 ^ 2 ^ 3", []Op{opInt(1), opInt(2), opBin(BitwiseXor), opInt(3), opBin(BitwiseXor)}},
+	{"1 - 2 - 3", []Op{opInt(1), opInt(2), opBin(OpSub), opInt(3), opBin(OpSub)}},
+	{"8 / 4 / 2", []Op{opInt(8), opInt(4), opBin(OpDiv), opInt(2), opBin(OpDiv)}},
+	{"1 + 2 - 3", []Op{opInt(1), opInt(2), opBin(OpAdd), opInt(3), opBin(OpSub)}},
+	{"1 ^ 2 ^ 3", []Op{opInt(1), opInt(2), opBin(OpBitwiseXor), opInt(3), opBin(OpBitwiseXor)}},
 	{"true || false || true", []Op{
-		opBool(true), opClosure(nil, opBool(false)), opBin(LazyOr),
-		opClosure(nil, opBool(true)), opBin(LazyOr),
+		opBool(true), opClosure(nil, opBool(false)), opBin(OpLazyOr),
+		opClosure(nil, opBool(true)), opBin(OpLazyOr),
 	}},
 	{"true && false && true", []Op{
-		opBool(true), opClosure(nil, opBool(false)), opBin(LazyAnd),
-		opClosure(nil, opBool(true)), opBin(LazyAnd),
+		opBool(true), opClosure(nil, opBool(false)), opBin(OpLazyAnd),
+		opClosure(nil, opBool(true)), opBin(OpLazyAnd),
 	}},
 
 	// Precedence, loosest first: || && comparisons ^ | & +- */ ! methods.
 	{"true || false && true", []Op{
 		opBool(true),
-		opClosure(nil, opBool(false), opClosure(nil, opBool(true)), opBin(LazyAnd)),
-		opBin(LazyOr),
+		opClosure(nil, opBool(false), opClosure(nil, opBool(true)), opBin(OpLazyAnd)),
+		opBin(OpLazyOr),
 	}},
 	{"true && false || true", []Op{
-		opBool(true), opClosure(nil, opBool(false)), opBin(LazyAnd),
-		opClosure(nil, opBool(true)), opBin(LazyOr),
+		opBool(true), opClosure(nil, opBool(false)), opBin(OpLazyAnd),
+		opClosure(nil, opBool(true)), opBin(OpLazyOr),
 	}},
 	{"1 < 2 && 3 > 4", []Op{
-		opInt(1), opInt(2), opBin(LessThan),
-		opClosure(nil, opInt(3), opInt(4), opBin(GreaterThan)), opBin(LazyAnd),
+		opInt(1), opInt(2), opBin(OpLessThan),
+		opClosure(nil, opInt(3), opInt(4), opBin(OpGreaterThan)), opBin(OpLazyAnd),
 	}},
 	{"1 ^ 2 < 3 ^ 4", []Op{
-		opInt(1), opInt(2), opBin(BitwiseXor), opInt(3), opInt(4), opBin(BitwiseXor), opBin(LessThan),
+		opInt(1), opInt(2), opBin(OpBitwiseXor), opInt(3), opInt(4), opBin(OpBitwiseXor), opBin(OpLessThan),
 	}},
 	{"1 | 2 ^ 3 | 4", []Op{
-		opInt(1), opInt(2), opBin(BitwiseOr), opInt(3), opInt(4), opBin(BitwiseOr), opBin(BitwiseXor),
+		opInt(1), opInt(2), opBin(OpBitwiseOr), opInt(3), opInt(4), opBin(OpBitwiseOr), opBin(OpBitwiseXor),
 	}},
-	{"1 ^ 2 | 3", []Op{opInt(1), opInt(2), opInt(3), opBin(BitwiseOr), opBin(BitwiseXor)}},
+	{"1 ^ 2 | 3", []Op{opInt(1), opInt(2), opInt(3), opBin(OpBitwiseOr), opBin(OpBitwiseXor)}},
 	{"1 & 2 | 3 & 4", []Op{
-		opInt(1), opInt(2), opBin(BitwiseAnd), opInt(3), opInt(4), opBin(BitwiseAnd), opBin(BitwiseOr),
+		opInt(1), opInt(2), opBin(OpBitwiseAnd), opInt(3), opInt(4), opBin(OpBitwiseAnd), opBin(OpBitwiseOr),
 	}},
 	{"1 + 2 & 3 + 4", []Op{
-		opInt(1), opInt(2), opBin(Add), opInt(3), opInt(4), opBin(Add), opBin(BitwiseAnd),
+		opInt(1), opInt(2), opBin(OpAdd), opInt(3), opInt(4), opBin(OpAdd), opBin(OpBitwiseAnd),
 	}},
-	{"1 + 2 * 3", []Op{opInt(1), opInt(2), opInt(3), opBin(Mul), opBin(Add)}},
-	{"1 * 2 + 3", []Op{opInt(1), opInt(2), opBin(Mul), opInt(3), opBin(Add)}},
-	{"1 - 6 / 3", []Op{opInt(1), opInt(6), opInt(3), opBin(Div), opBin(Sub)}},
-	{"1 + 2 == 3", []Op{opInt(1), opInt(2), opBin(Add), opInt(3), opBin(LenientEqual)}},
-	{"$a.length() * 2", []Op{opVar("a"), opUn(Length), opInt(2), opBin(Mul)}},
-	{"2 * $a.length()", []Op{opInt(2), opVar("a"), opUn(Length), opBin(Mul)}},
+	{"1 + 2 * 3", []Op{opInt(1), opInt(2), opInt(3), opBin(OpMul), opBin(OpAdd)}},
+	{"1 * 2 + 3", []Op{opInt(1), opInt(2), opBin(OpMul), opInt(3), opBin(OpAdd)}},
+	{"1 - 6 / 3", []Op{opInt(1), opInt(6), opInt(3), opBin(OpDiv), opBin(OpSub)}},
+	{"1 + 2 == 3", []Op{opInt(1), opInt(2), opBin(OpAdd), opInt(3), opBin(OpLenientEqual)}},
+	{"$a.length() * 2", []Op{opVar("a"), opUn(OpLength), opInt(2), opBin(OpMul)}},
+	{"2 * $a.length()", []Op{opInt(2), opVar("a"), opUn(OpLength), opBin(OpMul)}},
 
 	// The operand of ! is an additive expression, as in the reference.
-	{"!true", []Op{opBool(true), opUn(Negate)}},
-	{"!!true", []Op{opBool(true), opUn(Negate), opUn(Negate)}},
-	{"!$a + 1", []Op{opVar("a"), opInt(1), opBin(Add), opUn(Negate)}},
-	{"!$a * 2 - 1", []Op{opVar("a"), opInt(2), opBin(Mul), opInt(1), opBin(Sub), opUn(Negate)}},
-	{"!$a & 1", []Op{opVar("a"), opUn(Negate), opInt(1), opBin(BitwiseAnd)}},
-	{"!$a == 1", []Op{opVar("a"), opUn(Negate), opInt(1), opBin(LenientEqual)}},
-	{"!true && false", []Op{opBool(true), opUn(Negate), opClosure(nil, opBool(false)), opBin(LazyAnd)}},
-	{"1 + !2 + 3", []Op{opInt(1), opInt(2), opInt(3), opBin(Add), opUn(Negate), opBin(Add)}},
-	{"2 * !$a", []Op{opInt(2), opVar("a"), opUn(Negate), opBin(Mul)}},
-	{"!$a.contains(1)", []Op{opVar("a"), opInt(1), opBin(Contains), opUn(Negate)}},
-	{"!(1 < 2)", []Op{opInt(1), opInt(2), opBin(LessThan), opUn(Parens), opUn(Negate)}},
+	{"!true", []Op{opBool(true), opUn(OpNegate)}},
+	{"!!true", []Op{opBool(true), opUn(OpNegate), opUn(OpNegate)}},
+	{"!$a + 1", []Op{opVar("a"), opInt(1), opBin(OpAdd), opUn(OpNegate)}},
+	{"!$a * 2 - 1", []Op{opVar("a"), opInt(2), opBin(OpMul), opInt(1), opBin(OpSub), opUn(OpNegate)}},
+	{"!$a & 1", []Op{opVar("a"), opUn(OpNegate), opInt(1), opBin(OpBitwiseAnd)}},
+	{"!$a == 1", []Op{opVar("a"), opUn(OpNegate), opInt(1), opBin(OpLenientEqual)}},
+	{"!true && false", []Op{opBool(true), opUn(OpNegate), opClosure(nil, opBool(false)), opBin(OpLazyAnd)}},
+	{"1 + !2 + 3", []Op{opInt(1), opInt(2), opInt(3), opBin(OpAdd), opUn(OpNegate), opBin(OpAdd)}},
+	{"2 * !$a", []Op{opInt(2), opVar("a"), opUn(OpNegate), opBin(OpMul)}},
+	{"!$a.contains(1)", []Op{opVar("a"), opInt(1), opBin(OpContains), opUn(OpNegate)}},
+	{"!(1 < 2)", []Op{opInt(1), opInt(2), opBin(OpLessThan), opUn(OpParens), opUn(OpNegate)}},
 
 	// Parentheses are kept as an opcode.
-	{"(1)", []Op{opInt(1), opUn(Parens)}},
-	{"((1))", []Op{opInt(1), opUn(Parens), opUn(Parens)}},
-	{"(1 + 2) * 3", []Op{opInt(1), opInt(2), opBin(Add), opUn(Parens), opInt(3), opBin(Mul)}},
-	{"(1 < 2) == true", []Op{opInt(1), opInt(2), opBin(LessThan), opUn(Parens), opBool(true), opBin(LenientEqual)}},
-	{"( 1 /* c */ + 2 )", []Op{opInt(1), opInt(2), opBin(Add), opUn(Parens)}},
+	{"(1)", []Op{opInt(1), opUn(OpParens)}},
+	{"((1))", []Op{opInt(1), opUn(OpParens), opUn(OpParens)}},
+	{"(1 + 2) * 3", []Op{opInt(1), opInt(2), opBin(OpAdd), opUn(OpParens), opInt(3), opBin(OpMul)}},
+	{"(1 < 2) == true", []Op{opInt(1), opInt(2), opBin(OpLessThan), opUn(OpParens), opBool(true), opBin(OpLenientEqual)}},
+	{"( 1 /* c */ + 2 )", []Op{opInt(1), opInt(2), opBin(OpAdd), opUn(OpParens)}},
 
 	// Every method.
-	{`$a.contains("x")`, []Op{opVar("a"), opStr("x"), opBin(Contains)}},
-	{`$a.starts_with("x")`, []Op{opVar("a"), opStr("x"), opBin(Prefix)}},
-	{`$a.ends_with("x")`, []Op{opVar("a"), opStr("x"), opBin(Suffix)}},
-	{`$a.matches("^x+$")`, []Op{opVar("a"), opStr("^x+$"), opBin(Regex)}},
-	{"$a.intersection({1})", []Op{opVar("a"), opVal(Set{Integer(1)}), opBin(Intersection)}},
-	{"$a.union({1})", []Op{opVar("a"), opVal(Set{Integer(1)}), opBin(Union)}},
-	{"$a.get(0)", []Op{opVar("a"), opInt(0), opBin(Get)}},
-	{`$a.get("k")`, []Op{opVar("a"), opStr("k"), opBin(Get)}},
-	{"$a.length()", []Op{opVar("a"), opUn(Length)}},
-	{"$a.type()", []Op{opVar("a"), opUn(TypeOf)}},
-	{"$a.length( )", []Op{opVar("a"), opUn(Length)}},
-	{"$a.contains($b + 1)", []Op{opVar("a"), opVar("b"), opInt(1), opBin(Add), opBin(Contains)}},
+	{`$a.contains("x")`, []Op{opVar("a"), opStr("x"), opBin(OpContains)}},
+	{`$a.starts_with("x")`, []Op{opVar("a"), opStr("x"), opBin(OpPrefix)}},
+	{`$a.ends_with("x")`, []Op{opVar("a"), opStr("x"), opBin(OpSuffix)}},
+	{`$a.matches("^x+$")`, []Op{opVar("a"), opStr("^x+$"), opBin(OpRegex)}},
+	{"$a.intersection({1})", []Op{opVar("a"), opVal(Set{Integer(1)}), opBin(OpIntersection)}},
+	{"$a.union({1})", []Op{opVar("a"), opVal(Set{Integer(1)}), opBin(OpUnion)}},
+	{"$a.get(0)", []Op{opVar("a"), opInt(0), opBin(OpGet)}},
+	{`$a.get("k")`, []Op{opVar("a"), opStr("k"), opBin(OpGet)}},
+	{"$a.length()", []Op{opVar("a"), opUn(OpLength)}},
+	{"$a.type()", []Op{opVar("a"), opUn(OpTypeOf)}},
+	{"$a.length( )", []Op{opVar("a"), opUn(OpLength)}},
+	{"$a.contains($b + 1)", []Op{opVar("a"), opVar("b"), opInt(1), opBin(OpAdd), opBin(OpContains)}},
 	{"$a.contains(1 < 2 || false)", []Op{
-		opVar("a"), opInt(1), opInt(2), opBin(LessThan), opClosure(nil, opBool(false)), opBin(LazyOr), opBin(Contains),
+		opVar("a"), opInt(1), opInt(2), opBin(OpLessThan), opClosure(nil, opBool(false)), opBin(OpLazyOr), opBin(OpContains),
 	}},
-	{"[1, 2].contains($a)", []Op{opVal(Array{Integer(1), Integer(2)}), opVar("a"), opBin(Contains)}},
-	{`{"k": 1}.get("k")`, []Op{opVal(Map{{String("k"), Integer(1)}}), opStr("k"), opBin(Get)}},
-	{"{,}.length()", []Op{opVal(Set{}), opUn(Length)}},
-	{"{}.length()", []Op{opVal(Map{}), opUn(Length)}},
-	{"-1.type()", []Op{opInt(-1), opUn(TypeOf)}},
-	{`"a".length().type()`, []Op{opStr("a"), opUn(Length), opUn(TypeOf)}},
-	{"(1 + 2).type()", []Op{opInt(1), opInt(2), opBin(Add), opUn(Parens), opUn(TypeOf)}},
+	{"[1, 2].contains($a)", []Op{opVal(Array{Integer(1), Integer(2)}), opVar("a"), opBin(OpContains)}},
+	{`{"k": 1}.get("k")`, []Op{opVal(Map{{String("k"), Integer(1)}}), opStr("k"), opBin(OpGet)}},
+	{"{,}.length()", []Op{opVal(Set{}), opUn(OpLength)}},
+	{"{}.length()", []Op{opVal(Map{}), opUn(OpLength)}},
+	{"-1.type()", []Op{opInt(-1), opUn(OpTypeOf)}},
+	{`"a".length().type()`, []Op{opStr("a"), opUn(OpLength), opUn(OpTypeOf)}},
+	{"(1 + 2).type()", []Op{opInt(1), opInt(2), opBin(OpAdd), opUn(OpParens), opUn(OpTypeOf)}},
 
 	// Chained calls apply left to right.
 	{"{1}.intersection({2}).contains(3)", []Op{
-		opVal(Set{Integer(1)}), opVal(Set{Integer(2)}), opBin(Intersection), opInt(3), opBin(Contains),
+		opVal(Set{Integer(1)}), opVal(Set{Integer(2)}), opBin(OpIntersection), opInt(3), opBin(OpContains),
 	}},
 	{"{1}.intersection({2}).length().union({3})", []Op{
-		opVal(Set{Integer(1)}), opVal(Set{Integer(2)}), opBin(Intersection), opUn(Length),
-		opVal(Set{Integer(3)}), opBin(Union),
+		opVal(Set{Integer(1)}), opVal(Set{Integer(2)}), opBin(OpIntersection), opUn(OpLength),
+		opVal(Set{Integer(3)}), opBin(OpUnion),
 	}},
 
 	// all and any take a closure of one parameter; closures nest and see
 	// the parameters of the closures around them.
 	{"$a.all($p -> $p > 1)", []Op{
-		opVar("a"), opClosure([]string{"p"}, opVar("p"), opInt(1), opBin(GreaterThan)), opBin(All),
+		opVar("a"), opClosure([]string{"p"}, opVar("p"), opInt(1), opBin(OpGreaterThan)), opBin(OpAll),
 	}},
 	{"$a.any($p -> $p == $b)", []Op{
-		opVar("a"), opClosure([]string{"p"}, opVar("p"), opVar("b"), opBin(LenientEqual)), opBin(Any),
+		opVar("a"), opClosure([]string{"p"}, opVar("p"), opVar("b"), opBin(OpLenientEqual)), opBin(OpAny),
 	}},
 	{"$a.all($p -> $b.any($q -> $p == $q))", []Op{
 		opVar("a"),
 		opClosure([]string{"p"},
 			opVar("b"),
-			opClosure([]string{"q"}, opVar("p"), opVar("q"), opBin(LenientEqual)),
-			opBin(Any)),
-		opBin(All),
+			opClosure([]string{"q"}, opVar("p"), opVar("q"), opBin(OpLenientEqual)),
+			opBin(OpAny)),
+		opBin(OpAll),
 	}},
 	{"[1].any($p -> $p > 0 && $p < 2)", []Op{
 		opVal(Array{Integer(1)}),
 		opClosure([]string{"p"},
-			opVar("p"), opInt(0), opBin(GreaterThan),
-			opClosure(nil, opVar("p"), opInt(2), opBin(LessThan)), opBin(LazyAnd)),
-		opBin(Any),
+			opVar("p"), opInt(0), opBin(OpGreaterThan),
+			opClosure(nil, opVar("p"), opInt(2), opBin(OpLessThan)), opBin(OpLazyAnd)),
+		opBin(OpAny),
 	}},
 
 	// try_or wraps its receiver, the whole chain before it, in a closure.
 	{"true.length().try_or(false)", []Op{
-		opClosure(nil, opBool(true), opUn(Length)), opBool(false), opBin(TryOr),
+		opClosure(nil, opBool(true), opUn(OpLength)), opBool(false), opBin(OpTryOr),
 	}},
 	{"$a.get(0).try_or(1) + 1", []Op{
-		opClosure(nil, opVar("a"), opInt(0), opBin(Get)), opInt(1), opBin(TryOr), opInt(1), opBin(Add),
+		opClosure(nil, opVar("a"), opInt(0), opBin(OpGet)), opInt(1), opBin(OpTryOr), opInt(1), opBin(OpAdd),
 	}},
 	{"(1 / 0).try_or(0).type()", []Op{
-		opClosure(nil, opInt(1), opInt(0), opBin(Div), opUn(Parens)), opInt(0), opBin(TryOr), opUn(TypeOf),
+		opClosure(nil, opInt(1), opInt(0), opBin(OpDiv), opUn(OpParens)), opInt(0), opBin(OpTryOr), opUn(OpTypeOf),
 	}},
 
 	// Extern functions take no argument or one.
-	{"2.extern::toto()", []Op{opInt(2), Unary{Op: UnaryExtern, Extern: "toto"}}},
-	{"2.extern::toto(3)", []Op{opInt(2), opInt(3), Binary{Op: BinaryExtern, Extern: "toto"}}},
+	{"2.extern::toto()", []Op{opInt(2), Unary{Op: OpUnaryExtern, Extern: "toto"}}},
+	{"2.extern::toto(3)", []Op{opInt(2), opInt(3), Binary{Op: OpBinaryExtern, Extern: "toto"}}},
 	{"$a.extern::f_1($b + 1).length()", []Op{
-		opVar("a"), opVar("b"), opInt(1), opBin(Add), Binary{Op: BinaryExtern, Extern: "f_1"}, opUn(Length),
+		opVar("a"), opVar("b"), opInt(1), opBin(OpAdd), Binary{Op: OpBinaryExtern, Extern: "f_1"}, opUn(OpLength),
 	}},
 }
 
@@ -390,8 +390,8 @@ func TestParseStatements(t *testing.T) {
 				Body: Body{
 					Predicates: []Predicate{astPred("time", Variable("d")), astPred("ok", Bool(true))},
 					Expressions: []Expression{
-						astExpr(opVar("d"), opInt(0), opBin(GreaterThan)),
-						astExpr(opVar("d"), opInt(9), opBin(LessThan)),
+						astExpr(opVar("d"), opInt(0), opBin(OpGreaterThan)),
+						astExpr(opVar("d"), opInt(9), opBin(OpLessThan)),
 					},
 				},
 			},
@@ -435,7 +435,7 @@ func TestParseStatements(t *testing.T) {
 			}},
 			"check all f($x), $x > 0": {Kind: CheckAll, Queries: []Body{{
 				Predicates:  []Predicate{astPred("f", Variable("x"))},
-				Expressions: []Expression{astExpr(opVar("x"), opInt(0), opBin(GreaterThan))},
+				Expressions: []Expression{astExpr(opVar("x"), opInt(0), opBin(OpGreaterThan))},
 			}}},
 			"reject if f(1)": {Kind: RejectIf, Queries: []Body{
 				{Predicates: []Predicate{astPred("f", Integer(1))}},
@@ -456,7 +456,7 @@ func TestParseStatements(t *testing.T) {
 			// A parenthesised expression after or starts a new query.
 			"check if f(1) or (true)": {Kind: CheckIf, Queries: []Body{
 				{Predicates: []Predicate{astPred("f", Integer(1))}},
-				{Expressions: []Expression{astExpr(opBool(true), opUn(Parens))}},
+				{Expressions: []Expression{astExpr(opBool(true), opUn(OpParens))}},
 			}},
 		} {
 			got, err := ParseCheck(src, nil)
@@ -475,7 +475,7 @@ func TestParseStatements(t *testing.T) {
 			"deny if f($x), $x == 1 or g(2) trusting secp256r1/" + secp256r1Hex + ";": {Kind: Deny, Queries: []Body{
 				{
 					Predicates:  []Predicate{astPred("f", Variable("x"))},
-					Expressions: []Expression{astExpr(opVar("x"), opInt(1), opBin(LenientEqual))},
+					Expressions: []Expression{astExpr(opVar("x"), opInt(1), opBin(OpLenientEqual))},
 				},
 				{Predicates: []Predicate{astPred("g", Integer(2))}, Scopes: []Scope{{Kind: ScopePublicKey, PublicKey: p256Key}}},
 			}},
@@ -513,7 +513,7 @@ check all right($r, $op), $op != "write"
 			Head: astPred("can", Variable("r")),
 			Body: Body{
 				Predicates:  []Predicate{astPred("right", Variable("r"), Variable("op"))},
-				Expressions: []Expression{astExpr(opVar("op"), opStr("r"), opBin(Prefix))},
+				Expressions: []Expression{astExpr(opVar("op"), opStr("r"), opBin(OpPrefix))},
 			},
 		}},
 		Checks: []Check{
@@ -527,7 +527,7 @@ check all right($r, $op), $op != "write"
 			}},
 			{Kind: CheckAll, Queries: []Body{{
 				Predicates:  []Predicate{astPred("right", Variable("r"), Variable("op"))},
-				Expressions: []Expression{astExpr(opVar("op"), opStr("write"), opBin(LenientNotEqual))},
+				Expressions: []Expression{astExpr(opVar("op"), opStr("write"), opBin(OpLenientNotEqual))},
 			}}},
 		},
 	}
@@ -558,12 +558,12 @@ is_file($r) <- resource($r);
 		}},
 		Checks: []Check{{Kind: CheckIf, Queries: []Body{{
 			Predicates:  []Predicate{astPred("time", Variable("t"))},
-			Expressions: []Expression{astExpr(opVar("t"), opVal(astDate(2030, 1, 1, 0, 0, 0)), opBin(LessThan))},
+			Expressions: []Expression{astExpr(opVar("t"), opVal(astDate(2030, 1, 1, 0, 0, 0)), opBin(OpLessThan))},
 		}}}},
 		Policies: []Policy{
 			{Kind: Allow, Queries: []Body{{
 				Predicates:  []Predicate{astPred("resource", Variable("r"))},
-				Expressions: []Expression{astExpr(opVar("r"), opStr("file"), opBin(Prefix))},
+				Expressions: []Expression{astExpr(opVar("r"), opStr("file"), opBin(OpPrefix))},
 				Scopes:      []Scope{{Kind: ScopePrevious}},
 			}}},
 			{Kind: Deny, Queries: []Body{{Expressions: []Expression{astExpr(opBool(true))}}}},
@@ -639,8 +639,8 @@ allow if {bool} trusting {ed};
 		Checks: []Check{{Kind: CheckIf, Queries: []Body{{
 			Predicates: []Predicate{astPred("f", Variable("i"))},
 			Expressions: []Expression{
-				astExpr(opVar("i"), opInt(-7), opBin(LenientEqual)),
-				astExpr(opVal(Set{Integer(1), Integer(2)}), opVar("i"), opBin(Contains)),
+				astExpr(opVar("i"), opInt(-7), opBin(OpLenientEqual)),
+				astExpr(opVal(Set{Integer(1), Integer(2)}), opVar("i"), opBin(OpContains)),
 			},
 			Scopes: []Scope{{Kind: ScopePublicKey, PublicKey: edKey}, {Kind: ScopePublicKey, PublicKey: p256Key}},
 		}}}},

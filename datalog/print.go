@@ -12,12 +12,11 @@ import (
 // by any other Biscuit implementation. Parsing printed text gives back the
 // same program.
 
-func (v Variable) String() string  { return "$" + string(v) }
-func (i Integer) String() string   { return strconv.FormatInt(int64(i), 10) }
-func (s String) String() string    { return quote(string(s)) }
-func (b Bytes) String() string     { return "hex:" + hex.EncodeToString(b) }
-func (Null) String() string        { return "null" }
-func (p Parameter) String() string { return "{" + string(p) + "}" }
+func (v Variable) String() string { return "$" + string(v) }
+func (i Integer) String() string  { return strconv.FormatInt(int64(i), 10) }
+func (s String) String() string   { return quote(string(s)) }
+func (b Bytes) String() string    { return "hex:" + hex.EncodeToString(b) }
+func (Null) String() string       { return "null" }
 
 func (b Bool) String() string {
 	if b {
@@ -212,19 +211,6 @@ func (p *Program) String() string {
 	return sb.String()
 }
 
-// AuthorizerString prints an authorizer as the samples of the
-// specification do: facts, rules, checks and policies in groups separated
-// by an empty line.
-func (p *Program) AuthorizerString() string {
-	var groups []string
-	for _, group := range p.groups() {
-		if len(group) > 0 {
-			groups = append(groups, strings.Join(group, ";\n")+";\n")
-		}
-	}
-	return strings.Join(groups, "\n")
-}
-
 func (p *Program) groups() [4][]string {
 	var g [4][]string
 	for _, f := range p.Facts {
@@ -245,7 +231,7 @@ func (p *Program) groups() [4][]string {
 // String prints the expression. The opcodes are replayed on a stack, as
 // they are evaluated, into a tree of texts that is written out once at the
 // end, so that printing takes time linear in the output; parentheses appear
-// where a Parens opcode stands and nowhere else. Malformed opcodes print as
+// where an OpParens opcode stands and nowhere else. Malformed opcodes print as
 // <invalid expression>.
 func (e Expression) String() string {
 	var sb strings.Builder
@@ -351,15 +337,15 @@ func writeNodes(sb *strings.Builder, nodes []printNode, root int) {
 func printUnary(op Unary, v int) printNode {
 	n := printNode{kids: [2]int{v}, nkids: 1}
 	switch op.Op {
-	case Negate:
+	case OpNegate:
 		n.pre = "!"
-	case Parens:
+	case OpParens:
 		n.pre, n.post = "(", ")"
-	case Length:
+	case OpLength:
 		n.post = ".length()"
-	case TypeOf:
+	case OpTypeOf:
 		n.post = ".type()"
-	case UnaryExtern:
+	case OpUnaryExtern:
 		n.post = ".extern::" + op.Extern + "()"
 	default:
 		return printNode{pre: "<invalid unary>"}
@@ -368,23 +354,23 @@ func printUnary(op Unary, v int) printNode {
 }
 
 var binaryInfix = [...]string{
-	LessThan: "<", GreaterThan: ">", LessOrEqual: "<=", GreaterOrEqual: ">=",
-	StrictEqual: "===", StrictNotEqual: "!==", LenientEqual: "==", LenientNotEqual: "!=",
-	Add: "+", Sub: "-", Mul: "*", Div: "/",
-	EagerAnd: "&&!", EagerOr: "||!",
-	BitwiseAnd: "&", BitwiseOr: "|", BitwiseXor: "^", LazyAnd: "&&", LazyOr: "||",
-	Contains: "", Prefix: "", Suffix: "", Regex: "", Intersection: "", Union: "",
-	All: "", Any: "", Get: "", BinaryExtern: "", TryOr: "",
+	OpLessThan: "<", OpGreaterThan: ">", OpLessOrEqual: "<=", OpGreaterOrEqual: ">=",
+	OpStrictEqual: "===", OpStrictNotEqual: "!==", OpLenientEqual: "==", OpLenientNotEqual: "!=",
+	OpAdd: "+", OpSub: "-", OpMul: "*", OpDiv: "/",
+	OpEagerAnd: "&&!", OpEagerOr: "||!",
+	OpBitwiseAnd: "&", OpBitwiseOr: "|", OpBitwiseXor: "^", OpLazyAnd: "&&", OpLazyOr: "||",
+	OpContains: "", OpPrefix: "", OpSuffix: "", OpRegex: "", OpIntersection: "", OpUnion: "",
+	OpAll: "", OpAny: "", OpGet: "", OpBinaryExtern: "", OpTryOr: "",
 }
 
 var binaryMethodNames = map[BinaryOp]string{
-	Contains: "contains", Prefix: "starts_with", Suffix: "ends_with", Regex: "matches",
-	Intersection: "intersection", Union: "union", All: "all", Any: "any", Get: "get", TryOr: "try_or",
+	OpContains: "contains", OpPrefix: "starts_with", OpSuffix: "ends_with", OpRegex: "matches",
+	OpIntersection: "intersection", OpUnion: "union", OpAll: "all", OpAny: "any", OpGet: "get", OpTryOr: "try_or",
 }
 
 func printBinary(op Binary, l, r int) printNode {
 	n := printNode{kids: [2]int{l, r}, nkids: 2}
-	if op.Op == BinaryExtern {
+	if op.Op == OpBinaryExtern {
 		n.mid, n.post = ".extern::"+op.Extern+"(", ")"
 		return n
 	}

@@ -41,7 +41,6 @@ func TestPrintTerm(t *testing.T) {
 		{Map{}, "{}"},
 		{Map{{Integer(1), String("a")}, {String("k"), Array{}}}, `{1: "a", "k": []}`},
 		{Variable("x"), "$x"},
-		{Parameter("p"), "{p}"},
 		{Array{nil}, "[<nil>]"},
 	}
 	for _, tc := range tests {
@@ -56,27 +55,27 @@ func TestPrintExpression(t *testing.T) {
 		ops  []Op
 		want string
 	}{
-		{[]Op{opInt(1), opInt(2), opBin(Add), opUn(Parens), opInt(3), opBin(Mul)}, "(1 + 2) * 3"},
-		// Without a Parens opcode there are no parentheses, even where the
+		{[]Op{opInt(1), opInt(2), opBin(OpAdd), opUn(OpParens), opInt(3), opBin(OpMul)}, "(1 + 2) * 3"},
+		// Without an OpParens opcode there are no parentheses, even where the
 		// text then reads otherwise: opcodes are printed, not re-derived.
-		{[]Op{opInt(1), opInt(2), opBin(Add), opInt(3), opBin(Mul)}, "1 + 2 * 3"},
-		{[]Op{opBool(true), opClosure(nil, opBool(false)), opBin(LazyAnd)}, "true && false"},
-		{[]Op{opBool(true), opClosure(nil, opBool(false)), opBin(LazyOr)}, "true || false"},
-		{[]Op{opBool(true), opBool(false), opBin(EagerAnd)}, "true &&! false"},
-		{[]Op{opBool(true), opBool(false), opBin(EagerOr)}, "true ||! false"},
-		{[]Op{opVar("a"), opClosure([]string{"p"}, opVar("p")), opBin(All)}, "$a.all($p -> $p)"},
-		{[]Op{opVar("a"), opClosure([]string{"p", "q"}, opVar("p")), opBin(Any)}, "$a.any($p, $q -> $p)"},
-		{[]Op{opClosure(nil, opVar("a"), opUn(Length)), opInt(0), opBin(TryOr)}, "$a.length().try_or(0)"},
-		{[]Op{opVar("a"), opUn(TypeOf), opUn(Negate)}, "!$a.type()"},
-		{[]Op{opInt(2), Unary{Op: UnaryExtern, Extern: "f"}}, "2.extern::f()"},
-		{[]Op{opInt(2), opInt(3), Binary{Op: BinaryExtern, Extern: "g"}}, "2.extern::g(3)"},
-		{[]Op{opStr("a"), opStr("b"), opBin(Prefix), opStr("c"), opBin(Suffix)}, `"a".starts_with("b").ends_with("c")`},
+		{[]Op{opInt(1), opInt(2), opBin(OpAdd), opInt(3), opBin(OpMul)}, "1 + 2 * 3"},
+		{[]Op{opBool(true), opClosure(nil, opBool(false)), opBin(OpLazyAnd)}, "true && false"},
+		{[]Op{opBool(true), opClosure(nil, opBool(false)), opBin(OpLazyOr)}, "true || false"},
+		{[]Op{opBool(true), opBool(false), opBin(OpEagerAnd)}, "true &&! false"},
+		{[]Op{opBool(true), opBool(false), opBin(OpEagerOr)}, "true ||! false"},
+		{[]Op{opVar("a"), opClosure([]string{"p"}, opVar("p")), opBin(OpAll)}, "$a.all($p -> $p)"},
+		{[]Op{opVar("a"), opClosure([]string{"p", "q"}, opVar("p")), opBin(OpAny)}, "$a.any($p, $q -> $p)"},
+		{[]Op{opClosure(nil, opVar("a"), opUn(OpLength)), opInt(0), opBin(OpTryOr)}, "$a.length().try_or(0)"},
+		{[]Op{opVar("a"), opUn(OpTypeOf), opUn(OpNegate)}, "!$a.type()"},
+		{[]Op{opInt(2), Unary{Op: OpUnaryExtern, Extern: "f"}}, "2.extern::f()"},
+		{[]Op{opInt(2), opInt(3), Binary{Op: OpBinaryExtern, Extern: "g"}}, "2.extern::g(3)"},
+		{[]Op{opStr("a"), opStr("b"), opBin(OpPrefix), opStr("c"), opBin(OpSuffix)}, `"a".starts_with("b").ends_with("c")`},
 
 		// Malformed opcodes, as a decoded token may carry them.
 		{nil, "<invalid expression>"},
-		{[]Op{opBin(Add)}, "<invalid expression>"},
-		{[]Op{opInt(1), opBin(Add)}, "<invalid expression>"},
-		{[]Op{opUn(Negate)}, "<invalid expression>"},
+		{[]Op{opBin(OpAdd)}, "<invalid expression>"},
+		{[]Op{opInt(1), opBin(OpAdd)}, "<invalid expression>"},
+		{[]Op{opUn(OpNegate)}, "<invalid expression>"},
 		{[]Op{opInt(1), opInt(2)}, "<invalid expression>"},
 		{[]Op{Value{}}, "<invalid expression>"},
 		{[]Op{nil}, "<invalid expression>"},
@@ -118,8 +117,8 @@ func TestPrintProgram(t *testing.T) {
 		t.Errorf("String() =\n%s\nwant\n%s", got, want)
 	}
 	want = "f(1);\nf(2);\n\nr($x) <- f($x);\n\ncheck if f(1);\n\nallow if true;\ndeny if false;\n"
-	if got := prog.AuthorizerString(); got != want {
-		t.Errorf("AuthorizerString() =\n%s\nwant\n%s", got, want)
+	if got := prog.authorizerString(); got != want {
+		t.Errorf("authorizerString() =\n%s\nwant\n%s", got, want)
 	}
 
 	prog, err = ParseBlock("trusting authority, previous; check if true;", nil)
@@ -134,7 +133,7 @@ func TestPrintProgram(t *testing.T) {
 	if got := (&Program{}).String(); got != "" {
 		t.Errorf("empty program printed %q", got)
 	}
-	if got := (&Program{}).AuthorizerString(); got != "" {
+	if got := (&Program{}).authorizerString(); got != "" {
 		t.Errorf("empty authorizer printed %q", got)
 	}
 }
@@ -199,7 +198,7 @@ func TestRoundTrip(t *testing.T) {
 		}
 		printers := []func(*Program) string{(*Program).String}
 		if authorizer {
-			printers = append(printers, (*Program).AuthorizerString)
+			printers = append(printers, (*Program).authorizerString)
 		}
 		for _, printer := range printers {
 			text := printer(prog)
@@ -339,13 +338,13 @@ func TestPrintLong(t *testing.T) {
 	}
 
 	// Decoded opcodes may nest as deep as they are long: 1 + (1 + (...)),
-	// with no Parens opcode.
+	// with no OpParens opcode.
 	ops := make([]Op, 0, 2*n+1)
 	for range n + 1 {
 		ops = append(ops, opInt(1))
 	}
 	for range n {
-		ops = append(ops, opBin(Add))
+		ops = append(ops, opBin(OpAdd))
 	}
 	start := time.Now()
 	got := (Expression{Ops: ops}).String()

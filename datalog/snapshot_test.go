@@ -296,12 +296,12 @@ func TestSnapshotMisuse(t *testing.T) {
 
 func TestSnapshotLoadError(t *testing.T) {
 	w := NewWorld(nil)
-	b := &Program{Checks: []Check{{Queries: []Body{{Predicates: []Predicate{{Name: "p", Terms: []Term{Parameter("x")}}}}}}}}
+	b := &Program{Checks: []Check{{Queries: []Body{{Predicates: []Predicate{{Name: "p", Terms: []Term{nil}}}}}}}}
 	if _, err := w.AddBlock(b, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := w.Snapshot(); !errors.Is(err, ErrInvalidType) {
-		t.Errorf("Snapshot of a block with a parameter: %v, want ErrInvalidType", err)
+		t.Errorf("Snapshot of a block with a nil term: %v, want ErrInvalidType", err)
 	}
 }
 

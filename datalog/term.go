@@ -12,8 +12,7 @@ import (
 
 // Term is one value in a predicate or an expression: a [Variable], an
 // [Integer], a [String], a [Date], [Bytes], a [Bool], [Null], a [Set], an
-// [Array] or a [Map]. A [Parameter] stands for a value that is bound when the
-// source is parsed; it never reaches evaluation.
+// [Array] or a [Map].
 type Term interface {
 	Param
 	// Kind names the term's type.
@@ -41,21 +40,19 @@ const (
 	KindNull
 	KindArray
 	KindMap
-	KindParameter
 )
 
 var kindNames = [...]string{
-	KindVariable:  "variable",
-	KindInteger:   "integer",
-	KindString:    "string",
-	KindDate:      "date",
-	KindBytes:     "bytes",
-	KindBool:      "bool",
-	KindSet:       "set",
-	KindNull:      "null",
-	KindArray:     "array",
-	KindMap:       "map",
-	KindParameter: "parameter",
+	KindVariable: "variable",
+	KindInteger:  "integer",
+	KindString:   "string",
+	KindDate:     "date",
+	KindBytes:    "bytes",
+	KindBool:     "bool",
+	KindSet:      "set",
+	KindNull:     "null",
+	KindArray:    "array",
+	KindMap:      "map",
 }
 
 func (k Kind) String() string {
@@ -88,8 +85,6 @@ type (
 	// Map is a set of key/value pairs with unique [Integer] or [String]
 	// keys, canonically ordered by key. Build one with [NewMap].
 	Map []MapEntry
-	// Parameter is a {name} placeholder in source text.
-	Parameter string
 )
 
 // MapEntry is one key/value pair of a [Map]. Key is an [Integer] or a [String].
@@ -98,41 +93,38 @@ type MapEntry struct {
 	Value Term
 }
 
-func (Variable) Kind() Kind  { return KindVariable }
-func (Integer) Kind() Kind   { return KindInteger }
-func (String) Kind() Kind    { return KindString }
-func (Date) Kind() Kind      { return KindDate }
-func (Bytes) Kind() Kind     { return KindBytes }
-func (Bool) Kind() Kind      { return KindBool }
-func (Null) Kind() Kind      { return KindNull }
-func (Set) Kind() Kind       { return KindSet }
-func (Array) Kind() Kind     { return KindArray }
-func (Map) Kind() Kind       { return KindMap }
-func (Parameter) Kind() Kind { return KindParameter }
+func (Variable) Kind() Kind { return KindVariable }
+func (Integer) Kind() Kind  { return KindInteger }
+func (String) Kind() Kind   { return KindString }
+func (Date) Kind() Kind     { return KindDate }
+func (Bytes) Kind() Kind    { return KindBytes }
+func (Bool) Kind() Kind     { return KindBool }
+func (Null) Kind() Kind     { return KindNull }
+func (Set) Kind() Kind      { return KindSet }
+func (Array) Kind() Kind    { return KindArray }
+func (Map) Kind() Kind      { return KindMap }
 
-func (Variable) isTerm()  {}
-func (Integer) isTerm()   {}
-func (String) isTerm()    {}
-func (Date) isTerm()      {}
-func (Bytes) isTerm()     {}
-func (Bool) isTerm()      {}
-func (Null) isTerm()      {}
-func (Set) isTerm()       {}
-func (Array) isTerm()     {}
-func (Map) isTerm()       {}
-func (Parameter) isTerm() {}
+func (Variable) isTerm() {}
+func (Integer) isTerm()  {}
+func (String) isTerm()   {}
+func (Date) isTerm()     {}
+func (Bytes) isTerm()    {}
+func (Bool) isTerm()     {}
+func (Null) isTerm()     {}
+func (Set) isTerm()      {}
+func (Array) isTerm()    {}
+func (Map) isTerm()      {}
 
-func (Variable) isParam()  {}
-func (Integer) isParam()   {}
-func (String) isParam()    {}
-func (Date) isParam()      {}
-func (Bytes) isParam()     {}
-func (Bool) isParam()      {}
-func (Null) isParam()      {}
-func (Set) isParam()       {}
-func (Array) isParam()     {}
-func (Map) isParam()       {}
-func (Parameter) isParam() {}
+func (Variable) isParam() {}
+func (Integer) isParam()  {}
+func (String) isParam()   {}
+func (Date) isParam()     {}
+func (Bytes) isParam()    {}
+func (Bool) isParam()     {}
+func (Null) isParam()     {}
+func (Set) isParam()      {}
+func (Array) isParam()    {}
+func (Map) isParam()      {}
 
 // DateOf returns the Date of t, truncated to the second. Times before the
 // epoch have no Date; DateOf returns 0 for them.
@@ -151,18 +143,18 @@ func (d Date) Time() time.Time { return time.Unix(int64(d), 0).UTC() }
 // rejects variables and nested sets before it builds a set.
 func NewSet(values ...Term) Set {
 	s := slices.Clone(values)
-	slices.SortFunc(s, Compare)
-	return Set(slices.CompactFunc(s, func(a, b Term) bool { return Compare(a, b) == 0 }))
+	slices.SortFunc(s, compare)
+	return Set(slices.CompactFunc(s, func(a, b Term) bool { return compare(a, b) == 0 }))
 }
 
 // NewMap returns the map of the given entries in canonical key order. When
 // a key repeats, the last entry wins.
 func NewMap(entries ...MapEntry) Map {
 	m := slices.Clone(entries)
-	slices.SortStableFunc(m, func(a, b MapEntry) int { return Compare(a.Key, b.Key) })
+	slices.SortStableFunc(m, func(a, b MapEntry) int { return compare(a.Key, b.Key) })
 	out := m[:0]
 	for i, e := range m {
-		if i+1 < len(m) && Compare(e.Key, m[i+1].Key) == 0 {
+		if i+1 < len(m) && compare(e.Key, m[i+1].Key) == 0 {
 			continue
 		}
 		out = append(out, e)
@@ -170,27 +162,16 @@ func NewMap(entries ...MapEntry) Map {
 	return Map(out)
 }
 
-// Get returns the value of key in m, and whether it was there.
-func (m Map) Get(key Term) (Term, bool) {
-	i, ok := slices.BinarySearchFunc(m, key, func(e MapEntry, k Term) int { return Compare(e.Key, k) })
-	if !ok {
-		return nil, false
-	}
-	return m[i].Value, true
-}
-
-// Compare orders two terms: first by kind, then by value. Strings order by
+// compare orders two terms: first by kind, then by value. Strings order by
 // their bytes, dates and integers by number, false before true, collections
 // element by element. It is the canonical order of sets and map keys.
-func Compare(a, b Term) int {
+func compare(a, b Term) int {
 	if c := cmp.Compare(a.Kind(), b.Kind()); c != 0 {
 		return c
 	}
 	switch a := a.(type) {
 	case Variable:
 		return strings.Compare(string(a), string(b.(Variable)))
-	case Parameter:
-		return strings.Compare(string(a), string(b.(Parameter)))
 	case Integer:
 		return cmp.Compare(a, b.(Integer))
 	case String:
@@ -216,19 +197,19 @@ func Compare(a, b Term) int {
 		return compareSlices(a, b.(Array))
 	case Map:
 		return slices.CompareFunc(a, b.(Map), func(x, y MapEntry) int {
-			if c := Compare(x.Key, y.Key); c != 0 {
+			if c := compare(x.Key, y.Key); c != 0 {
 				return c
 			}
-			return Compare(x.Value, y.Value)
+			return compare(x.Value, y.Value)
 		})
 	}
-	panic(fmt.Sprintf("datalog: Compare of unknown term %T", a))
+	panic(fmt.Sprintf("datalog: compare of unknown term %T", a))
 }
 
-func compareSlices(a, b []Term) int { return slices.CompareFunc(a, b, Compare) }
+func compareSlices(a, b []Term) int { return slices.CompareFunc(a, b, compare) }
 
 // Equal reports whether two terms are the same value.
-func Equal(a, b Term) bool { return Compare(a, b) == 0 }
+func Equal(a, b Term) bool { return compare(a, b) == 0 }
 
 // PublicKey is a key named in a trusting clause or carried by a third-party
 // block: an algorithm and the key's bytes in the wire encoding.

@@ -418,7 +418,7 @@ func (w *World) loadAuthorizer(temps []*template) error {
 func (w *World) loadFact(f Fact, index int) error {
 	vals := w.factBuf[:0]
 	for _, t := range f.Terms {
-		if t == nil || t.Kind() == KindVariable || t.Kind() == KindParameter || checkGround(t, w.limits.MaxDepth) != "" {
+		if t == nil || t.Kind() == KindVariable || checkGround(t, w.limits.MaxDepth) != "" {
 			return &RuleError{Block: AuthorizerBlock, What: "fact", Index: index, Source: f.String(), Err: fmt.Errorf("%w: a fact holds values only", ErrInvalidType)}
 		}
 		vals = append(vals, w.in.intern(t))
@@ -529,6 +529,3 @@ func (w *World) Facts() []FactGroup {
 	slices.SortFunc(groups, func(a, b FactGroup) int { return slices.Compare(a.Origin, b.Origin) })
 	return groups
 }
-
-// Iterations is how many rounds the fixpoint took.
-func (w *World) Iterations() int { return w.iterations }

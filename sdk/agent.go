@@ -225,9 +225,9 @@ func hopFacts(p *datalog.Program, to Identity, b *Budget, expires time.Time) err
 	if err := checkName(to.Name); err != nil {
 		return err
 	}
-	p.Facts = append(p.Facts, newFact(factAgent, datalog.String(to.Name)))
+	p.Facts = append(p.Facts, datalog.NewFact(factAgent, datalog.String(to.Name)))
 	if len(to.Key.Bytes()) != 0 {
-		p.Facts = append(p.Facts, newFact(factAgentKey, datalog.String(to.Key.String())))
+		p.Facts = append(p.Facts, datalog.NewFact(factAgentKey, datalog.String(to.Key.String())))
 	}
 	if b != nil {
 		if err := b.validate(); err != nil {

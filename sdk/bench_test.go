@@ -210,13 +210,13 @@ var benchHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request)
 // authorize with the same. The last two are the standard request's own.
 func standardFacts() []datalog.Fact {
 	return []datalog.Fact{
-		newFact("method", datalog.String(http.MethodGet)),
-		newFact("path", datalog.String(standardPath)),
-		newFact("host", datalog.String("files.local")),
-		newFact("service", datalog.String("files")),
-		newFact("delegation_depth", datalog.Integer(3)),
-		newFact("operation", datalog.String("read")),
-		newFact("resource", datalog.String(standardPath)),
+		datalog.NewFact("method", datalog.String(http.MethodGet)),
+		datalog.NewFact("path", datalog.String(standardPath)),
+		datalog.NewFact("host", datalog.String("files.local")),
+		datalog.NewFact("service", datalog.String("files")),
+		datalog.NewFact("delegation_depth", datalog.Integer(3)),
+		datalog.NewFact("operation", datalog.String("read")),
+		datalog.NewFact("resource", datalog.String(standardPath)),
 	}
 }
 

@@ -194,7 +194,7 @@ func (b Budget) validate() error {
 
 // fact is the budget as a block declares it.
 func (b Budget) fact() datalog.Fact {
-	return newFact(factBudget, datalog.Integer(b.Calls), datalog.String(formatPeriod(b.Period)))
+	return datalog.NewFact(factBudget, datalog.Integer(b.Calls), datalog.String(formatPeriod(b.Period)))
 }
 
 // formatPeriod writes a period as time.ParseDuration reads it, shortly:
@@ -207,8 +207,4 @@ func formatPeriod(d time.Duration) string {
 		}
 	}
 	return s
-}
-
-func newFact(name string, terms ...datalog.Term) datalog.Fact {
-	return datalog.Fact{Predicate: datalog.Predicate{Name: name, Terms: terms}}
 }

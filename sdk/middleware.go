@@ -134,7 +134,7 @@ func NewMiddleware(cfg Config) (*Middleware, error) {
 	if cfg.Leeway < 0 || cfg.Leeway > MaxLeeway {
 		return nil, fmt.Errorf("sdk: leeway %v not within 0 to %v", cfg.Leeway, MaxLeeway)
 	}
-	m := &Middleware{cfg: cfg, serviceFact: newFact("service", datalog.String(cfg.Service))}
+	m := &Middleware{cfg: cfg, serviceFact: datalog.NewFact("service", datalog.String(cfg.Service))}
 	var err error
 	if m.policy, err = loadPolicy(&cfg); err != nil {
 		return nil, err
@@ -376,7 +376,7 @@ func (m *Middleware) requestFacts(r *http.Request, act Action, depth int) []data
 	terms := slab.terms[:0]
 	fact := func(name string, t datalog.Term) datalog.Fact {
 		terms = append(terms, t)
-		return newFact(name, terms[len(terms)-1:len(terms):len(terms)]...)
+		return datalog.NewFact(name, terms[len(terms)-1:len(terms):len(terms)]...)
 	}
 	facts := slab.facts[:0]
 	if len(act.Facts) > 0 {
@@ -408,7 +408,7 @@ var methodFacts = func() map[string]datalog.Fact {
 	facts := map[string]datalog.Fact{}
 	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
 		http.MethodPatch, http.MethodDelete, http.MethodOptions} {
-		facts[m] = newFact("method", datalog.String(m))
+		facts[m] = datalog.NewFact("method", datalog.String(m))
 	}
 	return facts
 }()

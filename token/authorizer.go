@@ -177,7 +177,7 @@ func (a *Authorizer) timeFactOf(t time.Time) datalog.Fact {
 
 // TimeFact is the fact time(t), t truncated to the second.
 func TimeFact(t time.Time) datalog.Fact {
-	return datalog.Fact{Predicate: datalog.Predicate{Name: "time", Terms: []datalog.Term{datalog.DateOf(t)}}}
+	return datalog.NewFact("time", datalog.DateOf(t))
 }
 
 // evaluated returns the decision's evaluated world; Release it after use.

@@ -41,8 +41,8 @@ func Example() {
 		d, err := policy.Authorize(context.Background(), t, &token.Request{
 			Time: time.Date(2029, 1, 1, 0, 0, 0, 0, time.UTC),
 			Facts: []datalog.Fact{
-				{Predicate: datalog.Predicate{Name: "resource", Terms: []datalog.Term{datalog.String("/reports/q3")}}},
-				{Predicate: datalog.Predicate{Name: "operation", Terms: []datalog.Term{datalog.String(op)}}},
+				datalog.NewFact("resource", datalog.String("/reports/q3")),
+				datalog.NewFact("operation", datalog.String(op)),
 			},
 		})
 		if err != nil {

@@ -367,7 +367,7 @@ func decide(f *loadedFile, c *loadedCase) (*token.Decision, error) {
 	facts := slices.Clone(c.facts)
 	if c.depthFact != "" {
 		depth := datalog.Integer(len(received.Blocks()) - 1)
-		facts = append(facts, datalog.Fact{Predicate: datalog.Predicate{Name: c.depthFact, Terms: []datalog.Term{depth}}})
+		facts = append(facts, datalog.NewFact(c.depthFact, depth))
 	}
 	return c.authorizer.Authorize(context.Background(), received, &token.Request{Time: c.time, Facts: facts})
 }

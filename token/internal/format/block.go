@@ -248,8 +248,8 @@ func (d *decoder) term(t *pb.Term, depth int) (datalog.Term, error) {
 }
 
 var unaryOps = map[pb.OpUnary_Kind]datalog.UnaryOp{
-	pb.OpUnary_Negate: datalog.Negate, pb.OpUnary_Parens: datalog.Parens, pb.OpUnary_Length: datalog.Length,
-	pb.OpUnary_TypeOf: datalog.TypeOf, pb.OpUnary_Ffi: datalog.UnaryExtern,
+	pb.OpUnary_Negate: datalog.OpNegate, pb.OpUnary_Parens: datalog.OpParens, pb.OpUnary_Length: datalog.OpLength,
+	pb.OpUnary_TypeOf: datalog.OpTypeOf, pb.OpUnary_Ffi: datalog.OpUnaryExtern,
 }
 
 func (d *decoder) ops(ops []*pb.Op, depth int) ([]datalog.Op, error) {
@@ -271,7 +271,7 @@ func (d *decoder) ops(ops []*pb.Op, depth int) ([]datalog.Op, error) {
 				return nil, formatErr("unknown unary operation %d", c.Unary.GetKind())
 			}
 			u := datalog.Unary{Op: kind}
-			name, err := d.externName(kind == datalog.UnaryExtern, c.Unary.FfiName)
+			name, err := d.externName(kind == datalog.OpUnaryExtern, c.Unary.FfiName)
 			if err != nil {
 				return nil, err
 			}
@@ -284,7 +284,7 @@ func (d *decoder) ops(ops []*pb.Op, depth int) ([]datalog.Op, error) {
 			}
 			// The wire numbering is datalog's.
 			b := datalog.Binary{Op: datalog.BinaryOp(k)}
-			name, err := d.externName(b.Op == datalog.BinaryExtern, c.Binary.FfiName)
+			name, err := d.externName(b.Op == datalog.OpBinaryExtern, c.Binary.FfiName)
 			if err != nil {
 				return nil, err
 			}
@@ -500,13 +500,13 @@ func (e *encoder) ops(ops []datalog.Op) ([]*pb.Op, error) {
 			out = append(out, &pb.Op{Content: &pb.Op_Value{Value: t}})
 		case datalog.Unary:
 			u := &pb.OpUnary{Kind: pb.OpUnary_Kind(op.Op).Enum()}
-			if op.Op == datalog.UnaryExtern {
+			if op.Op == datalog.OpUnaryExtern {
 				u.FfiName = new(e.syms.Insert(op.Extern))
 			}
 			out = append(out, &pb.Op{Content: &pb.Op_Unary{Unary: u}})
 		case datalog.Binary:
 			b := &pb.OpBinary{Kind: pb.OpBinary_Kind(op.Op).Enum()}
-			if op.Op == datalog.BinaryExtern {
+			if op.Op == datalog.OpBinaryExtern {
 				b.FfiName = new(e.syms.Insert(op.Extern))
 			}
 			out = append(out, &pb.Op{Content: &pb.Op_Binary{Binary: b}})

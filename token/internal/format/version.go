@@ -114,17 +114,17 @@ func (f *features) ops(ops []datalog.Op) {
 				f.ops(op.Ops)
 			}
 		case datalog.Unary:
-			if op.Op == datalog.TypeOf || op.Op == datalog.UnaryExtern {
+			if op.Op == datalog.OpTypeOf || op.Op == datalog.OpUnaryExtern {
 				f.v33 = true
 			}
 		case datalog.Binary:
 			switch op.Op {
-			case datalog.BitwiseAnd, datalog.BitwiseOr, datalog.BitwiseXor, datalog.StrictNotEqual:
+			case datalog.OpBitwiseAnd, datalog.OpBitwiseOr, datalog.OpBitwiseXor, datalog.OpStrictNotEqual:
 				f.v31 = true
-			case datalog.LenientEqual, datalog.LenientNotEqual, datalog.LazyAnd, datalog.LazyOr,
-				datalog.All, datalog.Any, datalog.BinaryExtern:
+			case datalog.OpLenientEqual, datalog.OpLenientNotEqual, datalog.OpLazyAnd, datalog.OpLazyOr,
+				datalog.OpAll, datalog.OpAny, datalog.OpBinaryExtern:
 				f.v33 = true
-			case datalog.Get, datalog.TryOr:
+			case datalog.OpGet, datalog.OpTryOr:
 				if f.strict {
 					f.v33 = true
 				}
