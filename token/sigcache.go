@@ -20,7 +20,10 @@ import (
 // The cache holds at most its size in signatures, about 115 bytes each
 // when full (the digest, its slot and its map entry), dropping first the
 // entries that were not used since the clock last passed them. It is safe
-// for concurrent use: its shards have locks of their own.
+// for concurrent use: its shards have locks of their own. A hit costs a
+// digest and a lookup, under a microsecond for a block
+// (BenchmarkSignatureCacheHit), where an Ed25519 verification costs some
+// 50 µs.
 type SignatureCache struct {
 	shards []sigShard
 }
@@ -40,7 +43,7 @@ const (
 	minSigShard  = 64
 )
 
-// sigDigest is the SHA-256 digest of one signature check: see sigDigestOf.
+// sigDigest is the SHA-256 digest of one signature check (sigHasher).
 type sigDigest [sha256.Size]byte
 
 // sigShard is a part of a cache: a clock of digests. Each slot's used bit
@@ -97,13 +100,13 @@ func (c *SignatureCache) verify(checks []sigCheck) error {
 		return verifyAll(checks)
 	}
 	var (
-		h       = sha256.New()
+		h       = newSigHasher()
 		buf     [8]sigDigest
 		digests = buf[:0]
 		misses  = checks[:0]
 	)
 	for _, chk := range checks {
-		d := sigDigestOf(h, &chk)
+		d := h.digest(&chk)
 		if c.shard(d).hit(d) {
 			continue
 		}
@@ -125,23 +128,32 @@ func (c *SignatureCache) shard(d sigDigest) *sigShard {
 	return &c.shards[int(d[0])&(len(c.shards)-1)]
 }
 
-// sigDigestOf hashes everything one verification depends on: the
-// algorithm, the key's wire bytes, the signed payload and the signature,
-// each after the lengths, so that no two checks write the same bytes.
-func sigDigestOf(h hash.Hash, c *sigCheck) sigDigest {
-	var header [4 + 3*binary.MaxVarintLen64]byte
-	b := binary.BigEndian.AppendUint32(header[:0], uint32(c.key.alg))
+// sigHasher digests the checks of one verification, its buffers reused
+// from check to check (the hash writes them through an interface: they
+// live on the heap).
+type sigHasher struct {
+	h      hash.Hash
+	header [4 + 3*binary.MaxVarintLen64]byte
+	sum    sigDigest
+}
+
+func newSigHasher() *sigHasher { return &sigHasher{h: sha256.New()} }
+
+// digest hashes everything one verification depends on: the algorithm,
+// the key's wire bytes, the signed payload and the signature, each after
+// the lengths, so that no two checks write the same bytes.
+func (s *sigHasher) digest(c *sigCheck) sigDigest {
+	b := binary.BigEndian.AppendUint32(s.header[:0], uint32(c.key.alg))
 	b = binary.AppendUvarint(b, uint64(len(c.key.wire)))
 	b = binary.AppendUvarint(b, uint64(len(c.payload)))
 	b = binary.AppendUvarint(b, uint64(len(c.sig)))
-	h.Reset()
-	h.Write(b)
-	h.Write(c.key.wire)
-	h.Write(c.payload)
-	h.Write(c.sig)
-	var d sigDigest
-	h.Sum(d[:0])
-	return d
+	s.h.Reset()
+	s.h.Write(b)
+	s.h.Write(c.key.wire)
+	s.h.Write(c.payload)
+	s.h.Write(c.sig)
+	s.h.Sum(s.sum[:0])
+	return s.sum
 }
 
 func (s *sigShard) hit(d sigDigest) bool {
