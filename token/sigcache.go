@@ -55,6 +55,9 @@ type sigShard struct {
 	index map[sigDigest]int32 // the slot of each digest
 	slots []sigSlot
 	hand  int
+	// A cache line apart from the next shard's lock, which another core
+	// may hold.
+	_ [64]byte
 }
 
 type sigSlot struct {
