@@ -157,9 +157,16 @@ type benchService struct {
 }
 
 // newBenchService sets up the service with a cache of cacheSize and
-// ntokens distinct standard tokens.
+// ntokens distinct standard tokens. Tokens the cache cannot all hold are
+// fresh on each call: the signature cache is off, so that each call
+// verifies every signature.
 func newBenchService(tb testing.TB, audit AuditSink, cacheSize, ntokens int) *benchService {
 	tb.Helper()
+	if cacheSize < ntokens {
+		old := token.DefaultSignatureCache
+		token.DefaultSignatureCache = nil
+		tb.Cleanup(func() { token.DefaultSignatureCache = old })
+	}
 	s := &benchService{std: loadStandard(tb)}
 	var err error
 	if s.root, err = token.GenerateKey(token.Ed25519, nil); err != nil {

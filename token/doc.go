@@ -25,7 +25,10 @@
 //     token its decoding and signature checks ([Cache.ParseText] finds it
 //     by its text), never its authorization. A token authorized again
 //     keeps its blocks and the policy loaded, as a datalog.Snapshot per
-//     authorizer, and each request adds only its own facts.
+//     authorizer, and each request adds only its own facts. Distinct
+//     tokens that share blocks (an agent narrows its token on each call)
+//     share their verification: the [DefaultSignatureCache] of verified
+//     signatures spares each the signatures of its blocks seen before.
 //
 // # Compatibility
 //
@@ -61,6 +64,19 @@
 // the bad block. The cofactored equation agrees with the reference
 // implementation's cofactorless one on every signature the signing
 // algorithm makes.
+//
+// A signature that verified is remembered in a [SignatureCache] by the
+// SHA-256 digest of everything its verification reads: the algorithm, the
+// key, the signed bytes and the signature. Verification is a pure
+// function of these, so a hit is exactly a verification done before, by
+// this process, with the same answer; a signature that failed is never
+// remembered, and a batch's signatures are remembered only when every one
+// of them verified. A token's proof is checked on every call. The cache
+// is bounded (its memory is stated with it) and holds no secret: whoever
+// fills it with signatures of their own costs a service the
+// verifications it would have paid without it, no more. A hit is faster
+// than a verification, so the time of a call tells whether a block was
+// seen before; only one who holds the block can ask.
 //
 // # Limits
 //

@@ -253,7 +253,7 @@ func (u *Unverified) verifySignatures(root PublicKey) (*PrivateKey, error) {
 		checks = append(checks, sigCheck{key: signer, payload: sig.Seal(last.data, sigKey(last.nextKey), last.signature),
 			sig: u.finalSig, block: -1})
 	}
-	if err := verifyAll(checks); err != nil {
+	if err := DefaultSignatureCache.verify(checks); err != nil {
 		return nil, err
 	}
 	if u.finalSig != nil {
