@@ -421,7 +421,7 @@ func (t *Token) RevocationIDs() [][]byte {
 }
 
 // Serialize returns the token's wire bytes.
-func (t *Token) Serialize() ([]byte, error) {
+func (t *Token) Serialize() []byte {
 	var secret []byte
 	if t.next != nil {
 		secret = t.next.SecretBytes()
@@ -431,7 +431,7 @@ func (t *Token) Serialize() ([]byte, error) {
 
 // serialize writes a token's chain and proof: the private key of its last
 // link (secret), or the final signature of a sealed token.
-func serialize(rootKeyID *uint32, raw []rawBlock, secret, finalSig []byte) ([]byte, error) {
+func serialize(rootKeyID *uint32, raw []rawBlock, secret, finalSig []byte) []byte {
 	// The messages of the chain come from one allocation per kind: they
 	// live only until they are encoded.
 	var (
@@ -464,17 +464,13 @@ func serialize(rootKeyID *uint32, raw []rawBlock, secret, finalSig []byte) ([]by
 	} else {
 		msg.Proof.Content = &pb.Proof_FinalSignature{FinalSignature: finalSig}
 	}
-	return pb.MarshalBiscuit(msg), nil
+	return pb.MarshalBiscuit(msg)
 }
 
 // String returns the token's text form: its bytes in base64 URL-safe
 // encoding with padding, as other implementations print it.
 func (t *Token) String() string {
-	data, err := t.Serialize()
-	if err != nil {
-		return "<invalid token: " + err.Error() + ">"
-	}
-	return base64.URLEncoding.EncodeToString(data)
+	return base64.URLEncoding.EncodeToString(t.Serialize())
 }
 
 // RootKeys chooses the root public key that verifies a token, from the

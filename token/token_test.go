@@ -85,10 +85,7 @@ func TestMintAttenuateVerify(t *testing.T) {
 		t.Run(alg.String(), func(t *testing.T) {
 			root := mustKey(t, alg)
 			tok := standardToken(t, root)
-			data, err := tok.Serialize()
-			if err != nil {
-				t.Fatal(err)
-			}
+			data := tok.Serialize()
 			back, err := Parse(data, root.Public(), nil)
 			if err != nil {
 				t.Fatal(err)
@@ -159,7 +156,7 @@ func TestSeal(t *testing.T) {
 	if _, err := sealed.Append(mustBlock(t, `check if true;`), nil); !errors.Is(err, ErrSealed) {
 		t.Errorf("append to sealed: %v", err)
 	}
-	data, _ := sealed.Serialize()
+	data := sealed.Serialize()
 	back, err := Parse(data, root.Public(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -204,7 +201,7 @@ func TestThirdParty(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			data, _ := with.Serialize()
+			data := with.Serialize()
 			back, err := Parse(data, root.Public(), nil)
 			if err != nil {
 				t.Fatal(err)
@@ -242,7 +239,7 @@ func TestKeySet(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		data, _ := tok.Serialize()
+		data := tok.Serialize()
 		back, err := Parse(data, keys, nil)
 		if err != nil {
 			t.Fatalf("root key id %d: %v", *c.id, err)
@@ -253,12 +250,12 @@ func TestKeySet(t *testing.T) {
 	}
 	id3 := uint32(3)
 	tok, _ := New(oldKey, mustBlock(t, `user("alice");`), &BlockOptions{RootKeyID: &id3})
-	data, _ := tok.Serialize()
+	data := tok.Serialize()
 	if _, err := Parse(data, keys, nil); !errors.Is(err, ErrUnknownRootKey) {
 		t.Errorf("unknown id: %v", err)
 	}
 	tok, _ = New(oldKey, mustBlock(t, `user("alice");`), nil)
-	data, _ = tok.Serialize()
+	data = tok.Serialize()
 	if _, err := Parse(data, keys, nil); !errors.Is(err, ErrUnknownRootKey) {
 		t.Errorf("no id, no default: %v", err)
 	}
@@ -269,7 +266,7 @@ func TestKeySet(t *testing.T) {
 func TestTampering(t *testing.T) {
 	root := mustKey(t, Ed25519)
 	tok := standardToken(t, root)
-	data, _ := tok.Serialize()
+	data := tok.Serialize()
 	typed := func(err error) bool {
 		return errors.Is(err, ErrFormat) || errors.Is(err, ErrInvalidSignature) || errors.Is(err, ErrInvalidKey) || errors.Is(err, ErrLimit)
 	}
@@ -313,7 +310,7 @@ func TestTampering(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		many, _ = many.Append(mustBlock(t, `check if true;`), nil)
 	}
-	data, _ = many.Serialize()
+	data = many.Serialize()
 	if _, err := Parse(data, root.Public(), &Limits{MaxBlocks: 5}); !errors.Is(err, ErrLimit) {
 		t.Errorf("too many blocks: %v", err)
 	}
@@ -331,7 +328,7 @@ func TestLegacySignature(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	data, _ := tok.Serialize()
+	data := tok.Serialize()
 	back, err := Parse(data, root.Public(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -387,7 +384,7 @@ func TestDescribe(t *testing.T) {
 // chain, and a block repeated, are refused.
 func TestResignedAndDuplicated(t *testing.T) {
 	root := mustKey(t, Ed25519)
-	data, _ := standardToken(t, root).Serialize()
+	data := standardToken(t, root).Serialize()
 	u, err := ParseUnverified(data, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -411,7 +408,7 @@ func TestResignedAndDuplicated(t *testing.T) {
 func TestUnverifiedAttenuation(t *testing.T) {
 	root := mustKey(t, Ed25519)
 	tok, _ := New(root, mustBlock(t, standardAuthority), nil)
-	data, _ := tok.Serialize()
+	data := tok.Serialize()
 	u, err := ParseUnverified(data, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -441,7 +438,7 @@ func TestUnverifiedAttenuation(t *testing.T) {
 	if _, err := sealed.Append(mustBlock(t, `check if true;`), nil); !errors.Is(err, ErrSealed) {
 		t.Errorf("append to sealed: %v", err)
 	}
-	out, _ := sealed.Serialize()
+	out := sealed.Serialize()
 	back, err := Parse(out, root.Public(), nil)
 	if err != nil {
 		t.Fatal(err)

@@ -86,7 +86,7 @@ func (u *Unverified) AppendThirdParty(b *ThirdPartyBlock, opts *BlockOptions) (*
 }
 
 // Serialize returns the token's wire bytes.
-func (u *Unverified) Serialize() ([]byte, error) {
+func (u *Unverified) Serialize() []byte {
 	return serialize(u.rootKeyID, u.blocks, u.nextSecret, u.finalSig)
 }
 

@@ -145,6 +145,6 @@ func runThirdPartyAppend(args []string, stdout, stderr io.Writer) int {
 		if u, err = u.AppendThirdParty(b, nil); err != nil {
 			return nil, err
 		}
-		return u.Serialize()
+		return u.Serialize(), nil
 	})
 }

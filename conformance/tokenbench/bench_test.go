@@ -69,10 +69,7 @@ func mint(tb testing.TB, n int) ([]byte, token.PublicKey) {
 			tb.Fatal(err)
 		}
 	}
-	data, err := tok.Serialize()
-	if err != nil {
-		tb.Fatal(err)
-	}
+	data := tok.Serialize()
 	return data, root.Public()
 }
 
