@@ -396,10 +396,14 @@ func viewToken(tok *token.Token, labels []string) (*tokenView, error) {
 		if i < len(labels) {
 			label = labels[i]
 		}
+		signer := b.Signer.String()
+		if b.Signer.Kind == token.SignedByPrevious {
+			signer = fmt.Sprint("holder of block ", i-1)
+		}
 		bv := blockView{
 			Index:        i,
 			Label:        label,
-			Signer:       tok.Signer(i),
+			Signer:       signer,
 			Version:      version(b.Version),
 			RevocationID: hex.EncodeToString(b.RevocationID),
 			Lines:        lines(b.Program),

@@ -97,8 +97,8 @@ func checkProgram(p *datalog.Program) error {
 }
 
 func (t *Token) push(rb rawBlock, prog *datalog.Program, version uint32, context string) {
-	t.blocks = append(t.blocks, newBlock(len(t.blocks), rb, prog, version, context))
 	t.raw = append(t.raw, rb)
+	t.blocks = append(t.blocks, newBlock(len(t.blocks), t.raw, prog, version, context))
 }
 
 // clone copies the token's chain for a new block.
@@ -284,7 +284,7 @@ func (t *Token) AppendThirdParty(b *ThirdPartyBlock, opts *BlockOptions) (*Token
 	}
 	ext := &externalSig{signature: b.signature, key: b.key}
 	n := t.clone()
-	blk, err := decodeBlock(len(t.blocks), rawBlock{data: b.payload, external: ext}, nil, nil, t.limits)
+	blk, err := decodeBlock(0, []rawBlock{{data: b.payload, external: ext}}, nil, nil, t.limits)
 	if err != nil {
 		return nil, fmt.Errorf("third-party block: %w", err)
 	}

@@ -83,6 +83,44 @@ type Block struct {
 	// SignatureVersion is the payload format of the block's signature (0
 	// or 1).
 	SignatureVersion uint32
+	// Signer is who vouches for the block.
+	Signer Signer
+}
+
+// Signer says who vouches for a block: the root key for the authority
+// block, the holder of the previous block (its NextKey) for an
+// attenuation block, and a third party for a third-party block, which
+// the previous holder signs too.
+type Signer struct {
+	Kind SignerKind
+	// Key is the previous block's NextKey, or the third party's key. It
+	// is the zero PublicKey for the root key, which the verifier chose.
+	Key PublicKey
+}
+
+// SignerKind is the kind of a block's signer.
+type SignerKind uint8
+
+const (
+	// SignedByRoot: the authority block, signed with the root key.
+	SignedByRoot SignerKind = iota
+	// SignedByPrevious: an attenuation block, signed by the holder of
+	// the previous block.
+	SignedByPrevious
+	// SignedByThirdParty: a third-party block.
+	SignedByThirdParty
+)
+
+// String names the signer for a person: "root key", "holder of the
+// previous block", or "third party" and the key.
+func (s Signer) String() string {
+	switch s.Kind {
+	case SignedByRoot:
+		return "root key"
+	case SignedByPrevious:
+		return "holder of the previous block"
+	}
+	return "third party " + s.Key.String()
 }
 
 // Parse decodes a serialized token and verifies it with the root key
@@ -345,8 +383,8 @@ func signedPayload(blocks []rawBlock, i int) []byte {
 // growing tables for first-party blocks, fresh ones for third-party blocks.
 func (u *Unverified) decode(next *PrivateKey) (*Token, error) {
 	t := &Token{rootKeyID: u.rootKeyID, raw: u.blocks, next: next, finalSig: u.finalSig, syms: format.NewSymbols(), keys: &format.Keys{}, limits: u.limits}
-	for i, rb := range u.blocks {
-		blk, err := decodeBlock(i, rb, t.syms, t.keys, u.limits)
+	for i := range u.blocks {
+		blk, err := decodeBlock(i, u.blocks, t.syms, t.keys, u.limits)
 		if err != nil {
 			return nil, fmt.Errorf("block %d: %w", i, err)
 		}
@@ -355,9 +393,10 @@ func (u *Unverified) decode(next *PrivateKey) (*Token, error) {
 	return t, nil
 }
 
-// decodeBlock decodes one verified block. A first-party block extends the
+// decodeBlock decodes block i of a chain. A first-party block extends the
 // token's tables; a third-party block is read with tables of its own.
-func decodeBlock(i int, rb rawBlock, syms *format.Symbols, keys *format.Keys, l Limits) (*Block, error) {
+func decodeBlock(i int, chain []rawBlock, syms *format.Symbols, keys *format.Keys, l Limits) (*Block, error) {
+	rb := chain[i]
 	var msg pb.Block
 	if err := pb.UnmarshalBlock(rb.data, &msg); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrFormat, err)
@@ -383,18 +422,23 @@ func decodeBlock(i int, rb rawBlock, syms *format.Symbols, keys *format.Keys, l 
 	if err != nil {
 		return nil, err
 	}
-	return newBlock(i, rb, prog, msg.GetVersion(), msg.GetContext()), nil
+	return newBlock(i, chain, prog, msg.GetVersion(), msg.GetContext()), nil
 }
 
-// newBlock describes block i of a chain, signed as rb, holding prog.
-func newBlock(i int, rb rawBlock, prog *datalog.Program, version uint32, context string) *Block {
+// newBlock describes block i of a chain, holding prog.
+func newBlock(i int, chain []rawBlock, prog *datalog.Program, version uint32, context string) *Block {
+	rb := chain[i]
 	blk := &Block{
 		Index: i, Program: prog, Version: version, Context: context,
 		RevocationID: bytes.Clone(rb.signature), NextKey: rb.nextKey, SignatureVersion: rb.sigVersion,
 	}
-	if rb.external != nil {
+	switch {
+	case rb.external != nil:
 		k := rb.external.key
 		blk.ExternalKey = &k
+		blk.Signer = Signer{Kind: SignedByThirdParty, Key: k}
+	case i > 0:
+		blk.Signer = Signer{Kind: SignedByPrevious, Key: chain[i-1].nextKey}
 	}
 	return blk
 }

@@ -210,6 +210,23 @@ func TestThirdParty(t *testing.T) {
 			if b.ExternalKey == nil || !b.ExternalKey.Equal(thirdParty.Public()) || b.Version < 5 {
 				t.Fatalf("third-party block: key %v version %d", b.ExternalKey, b.Version)
 			}
+			// Who vouches for each block, as signed and as parsed.
+			for _, tk := range []*Token{with, back} {
+				bs := tk.Blocks()
+				if s := bs[0].Signer; s.Kind != SignedByRoot {
+					t.Errorf("authority block's signer: %v", s)
+				}
+				if s := bs[1].Signer; s.Kind != SignedByThirdParty || !s.Key.Equal(thirdParty.Public()) {
+					t.Errorf("third-party block's signer: %v", s)
+				}
+			}
+			more, err := with.Append(mustBlock(t, `check if user("alice");`), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s := more.Blocks()[2].Signer; s.Kind != SignedByPrevious || !s.Key.Equal(more.Blocks()[1].NextKey) {
+				t.Errorf("attenuation block's signer: %v, want the previous block's next key", s)
+			}
 			trusting, _ := ParseAuthorizer(`allow if group("admin") trusting {key};`, datalog.Params{"key": thirdParty.Public().Datalog()}, nil)
 			plain, _ := ParseAuthorizer(`allow if group("admin");`, nil, nil)
 			if d, err := trusting.Authorize(context.Background(), back, nil); err != nil || !d.Allowed {
