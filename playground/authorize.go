@@ -273,7 +273,12 @@ func (s *server) authorize(r *http.Request, in *authorizeRequest) (*authorizeRes
 	if err != nil {
 		return nil, err
 	}
-	d, err := token.NewAuthorizer(authorizer, nil).Authorize(r.Context(), tok, req)
+	a, err := token.NewAuthorizer(authorizer, nil)
+	if err != nil {
+		return nil, invalid("evaluation", err)
+	}
+	req.Explain = true
+	d, err := a.Authorize(r.Context(), tok, req)
 	if err != nil {
 		return nil, invalid("evaluation", err)
 	}
@@ -289,7 +294,7 @@ func (s *server) authorize(r *http.Request, in *authorizeRequest) (*authorizeRes
 		World:      []factGroup{},
 		Agents:     s.agents(in),
 	}
-	for _, g := range d.Facts() {
+	for _, g := range d.Facts {
 		fg := factGroup{Origin: []string{}, Facts: []string{}}
 		for _, o := range g.Origin {
 			fg.Origin = append(fg.Origin, o.String())
@@ -460,7 +465,7 @@ func viewDecision(d *token.Decision) decisionView {
 		}
 		v.Policy = &policyView{Index: d.Policy.Index, Kind: kind, Source: d.Policy.Policy.String()}
 	}
-	world := d.Facts()
+	world := d.Facts
 	for _, fc := range d.FailedChecks {
 		missing := explain.Missing(fc.Check, world)
 		if missing == nil {

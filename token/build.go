@@ -99,6 +99,7 @@ func checkProgram(p *datalog.Program) error {
 func (t *Token) push(rb rawBlock, prog *datalog.Program, version uint32, context string) {
 	t.raw = append(t.raw, rb)
 	t.blocks = append(t.blocks, newBlock(len(t.blocks), t.raw, prog, version, context))
+	t.content = contentOf(t.raw)
 }
 
 // clone copies the token's chain for a new block.
@@ -110,6 +111,7 @@ func (t *Token) clone() *Token {
 		syms:      t.syms.Clone(),
 		keys:      t.keys.Clone(),
 		limits:    t.limits,
+		content:   t.content,
 	}
 }
 

@@ -15,17 +15,20 @@
 //     party), [Token.AppendThirdParty].
 //   - Verifying: [Parse] and [ParseText], or [ParseUnverified] then
 //     [Unverified.Verify], with a root key or a [KeySet] of keys by id.
-//   - Authorizing: an [Authorizer] holds a service's policy, parsed once;
-//     [Authorizer.Authorize] evaluates a token and a [Request] into a
-//     [Decision].
+//   - Authorizing: an [Authorizer] holds a service's policy, compiled
+//     once; [Authorizer.Authorize] evaluates a token and a [Request] into
+//     a [Decision], plain data, with the world's facts and the answers
+//     to queries when the request asks for them.
 //   - Inspecting: [Token.Blocks] gives each block's Datalog, version,
-//     signer and revocation id; [Token.Describe] prints the delegation
+//     [Signer] and revocation id; [Token.Describe] prints the delegation
 //     path for a person.
 //   - Serving many calls: a [Cache] of verified tokens spares a repeated
 //     token its decoding and signature checks ([Cache.ParseText] finds it
-//     by its text), never its authorization. A token authorized again
-//     keeps its blocks and the policy loaded, as a datalog.Snapshot per
-//     authorizer, and each request adds only its own facts.
+//     by its text), never its authorization. An Authorizer keeps the
+//     world of a token it authorizes again (its blocks and the policy,
+//     loaded once, a datalog.Frozen) for up to [DefaultCachedWorlds]
+//     tokens, and each request adds only its own facts. A [Token] is a
+//     value: none of this is kept in it.
 //
 // # Compatibility
 //

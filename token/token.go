@@ -2,10 +2,11 @@ package token
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"strings"
-	"sync/atomic"
 
 	"github.com/codios/codios/datalog"
 	"github.com/codios/codios/token/internal/format"
@@ -41,7 +42,8 @@ type externalSig struct {
 }
 
 // Token is a verified token: every signature checked, every block decoded.
-// It is immutable; attenuating it returns a new Token.
+// It is an immutable value: authorizing it changes nothing in it, and
+// attenuating it returns a new Token.
 type Token struct {
 	rootKeyID *uint32
 	blocks    []*Block
@@ -53,12 +55,41 @@ type Token struct {
 	syms   *format.Symbols
 	keys   *format.Keys
 	limits Limits
-	// authorized counts the Authorize calls on the token, up to 2: a
-	// token authorized a second time (from a Cache, or held by its
-	// caller) keeps snapshots (see snapshotOf); one authorized once, as
-	// most fresh tokens are, costs no bookkeeping.
-	authorized atomic.Int32
-	snapshots  atomic.Pointer[[]tokenSnapshot]
+	// content identifies what the blocks say (see contentOf): an
+	// Authorizer keys the world it keeps loaded for a repeated token by
+	// it.
+	content contentID
+}
+
+// contentID is a SHA-256 digest of a token's blocks as they are signed:
+// each block's bytes and third-party key. Two tokens with the same
+// content load the same world, whatever their proofs.
+type contentID [sha256.Size]byte
+
+// contentOf digests the blocks of a chain.
+func contentOf(raw []rawBlock) contentID {
+	h := sha256.New()
+	// Lengths and a kind byte frame the parts, so that no two contents
+	// write the same bytes.
+	var buf [10]byte
+	for _, rb := range raw {
+		binary.BigEndian.PutUint64(buf[:], uint64(len(rb.data)))
+		h.Write(buf[:8])
+		h.Write(rb.data)
+		if rb.external == nil {
+			buf[0] = 0
+			h.Write(buf[:1])
+			continue
+		}
+		k := rb.external.key
+		buf[0], buf[1] = 1, byte(k.alg)
+		binary.BigEndian.PutUint64(buf[2:], uint64(len(k.wire)))
+		h.Write(buf[:])
+		h.Write(k.wire)
+	}
+	var id contentID
+	h.Sum(id[:0])
+	return id
 }
 
 // Block is one decoded block of a token.
@@ -390,6 +421,7 @@ func (u *Unverified) decode(next *PrivateKey) (*Token, error) {
 		}
 		t.blocks = append(t.blocks, blk)
 	}
+	t.content = contentOf(t.raw)
 	return t, nil
 }
 

@@ -184,7 +184,9 @@ func (l *loader) loadCase(tf *testFile, c *testCase) (*loadedCase, error) {
 		return nil, err
 	}
 	lc.policy = prog
-	lc.authorizer = token.NewAuthorizer(prog, &token.AuthorizerOptions{Limits: evalLimits})
+	if lc.authorizer, err = token.NewAuthorizer(prog, &token.AuthorizerOptions{Limits: evalLimits}); err != nil {
+		return nil, err
+	}
 	authority := tf.defaults.authority
 	if c.settings.authority != nil {
 		authority = c.settings.authority
