@@ -38,8 +38,8 @@ func New(root *PrivateKey, authority *datalog.Program, opts *BlockOptions) (*Tok
 	if opts == nil {
 		opts = &BlockOptions{}
 	}
-	t := &Token{rootKeyID: opts.RootKeyID, syms: format.NewSymbols(), keys: &format.Keys{}, limits: limitsOf(opts.Limits)}
-	data, prog, version, err := encodeBlock(authority, t.syms, t.keys, false, opts.Context)
+	c := &chain{rootKeyID: opts.RootKeyID, syms: format.NewSymbols(), keys: &format.Keys{}, limits: limitsOf(opts.Limits)}
+	data, prog, version, err := encodeBlock(authority, c.syms, c.keys, false, opts.Context)
 	if err != nil {
 		return nil, err
 	}
@@ -55,9 +55,9 @@ func New(root *PrivateKey, authority *datalog.Program, opts *BlockOptions) (*Tok
 	if err != nil {
 		return nil, err
 	}
-	t.push(rawBlock{data: data, nextKey: next.Public(), signature: signature, sigVersion: sigVersion}, prog, version, opts.Context)
-	t.next = next
-	return t, nil
+	c.push(rawBlock{data: data, nextKey: next.Public(), signature: signature, sigVersion: sigVersion}, prog, version, opts.Context)
+	c.next = next
+	return c.token(), nil
 }
 
 // encodeBlock encodes a program at the version its features require, and
@@ -96,22 +96,20 @@ func checkProgram(p *datalog.Program) error {
 	return nil
 }
 
-func (t *Token) push(rb rawBlock, prog *datalog.Program, version uint32, context string) {
-	t.raw = append(t.raw, rb)
-	t.blocks = append(t.blocks, newBlock(len(t.blocks), t.raw, prog, version, context))
-	t.content = contentOf(t.raw)
+func (c *chain) push(rb rawBlock, prog *datalog.Program, version uint32, context string) {
+	c.raw = append(c.raw, rb)
+	c.blocks = append(c.blocks, newBlock(len(c.blocks), c.raw, prog, version, context))
 }
 
-// clone copies the token's chain for a new block.
-func (t *Token) clone() *Token {
-	return &Token{
-		rootKeyID: t.rootKeyID,
-		blocks:    append([]*Block(nil), t.blocks...),
-		raw:       append([]rawBlock(nil), t.raw...),
-		syms:      t.syms.Clone(),
-		keys:      t.keys.Clone(),
-		limits:    t.limits,
-		content:   t.content,
+// clone copies the chain for a new block.
+func (c *chain) clone() *chain {
+	return &chain{
+		rootKeyID: c.rootKeyID,
+		blocks:    append([]*Block(nil), c.blocks...),
+		raw:       append([]rawBlock(nil), c.raw...),
+		syms:      c.syms.Clone(),
+		keys:      c.keys.Clone(),
+		limits:    c.limits,
 	}
 }
 
@@ -119,33 +117,41 @@ func (t *Token) clone() *Token {
 // more block, signed with the token's own last key. The block's checks
 // can only narrow what the token allows. No other key is needed.
 func (t *Token) Append(p *datalog.Program, opts *BlockOptions) (*Token, error) {
+	n, err := t.chain.append(p, opts)
+	if err != nil {
+		return nil, err
+	}
+	return n.token(), nil
+}
+
+func (c *chain) append(p *datalog.Program, opts *BlockOptions) (*chain, error) {
 	if opts == nil {
 		opts = &BlockOptions{}
 	}
-	if err := t.canAppend(); err != nil {
+	if err := c.canAppend(); err != nil {
 		return nil, err
 	}
-	n := t.clone()
+	n := c.clone()
 	data, prog, version, err := encodeBlock(p, n.syms, n.keys, false, opts.Context)
 	if err != nil {
 		return nil, err
 	}
-	return n.sign(data, prog, version, opts, nil, t.next)
+	return n.sign(data, prog, version, opts, nil, c.next)
 }
 
-func (t *Token) canAppend() error {
-	if t.next == nil {
+func (c *chain) canAppend() error {
+	if c.next == nil {
 		return ErrSealed
 	}
-	if len(t.blocks)+1 > t.limits.MaxBlocks {
-		return limitErr("MaxBlocks", t.limits.MaxBlocks)
+	if len(c.blocks)+1 > c.limits.MaxBlocks {
+		return limitErr("MaxBlocks", c.limits.MaxBlocks)
 	}
 	return nil
 }
 
 // sign signs a new last block with the current last key and generates
 // the next one.
-func (n *Token) sign(data []byte, prog *datalog.Program, version uint32, opts *BlockOptions, ext *externalSig, key *PrivateKey) (*Token, error) {
+func (n *chain) sign(data []byte, prog *datalog.Program, version uint32, opts *BlockOptions, ext *externalSig, key *PrivateKey) (*chain, error) {
 	next, err := GenerateKey(Ed25519, opts.Rand)
 	if err != nil {
 		return nil, err
@@ -171,12 +177,20 @@ func (n *Token) sign(data []byte, prog *datalog.Program, version uint32, opts *B
 // Seal returns the token sealed: its last key is replaced by a signature
 // with it, so that no block can be appended any more.
 func (t *Token) Seal() (*Token, error) {
-	if t.next == nil {
+	n, err := t.chain.seal()
+	if err != nil {
+		return nil, err
+	}
+	return n.token(), nil
+}
+
+func (c *chain) seal() (*chain, error) {
+	if c.next == nil {
 		return nil, ErrSealed
 	}
-	n := t.clone()
+	n := c.clone()
 	last := n.raw[len(n.raw)-1]
-	final, err := t.next.Sign(sig.Seal(last.data, sigKey(last.nextKey), last.signature))
+	final, err := c.next.Sign(sig.Seal(last.data, sigKey(last.nextKey), last.signature))
 	if err != nil {
 		return nil, err
 	}
@@ -193,10 +207,14 @@ type ThirdPartyRequest struct {
 
 // ThirdPartyRequest returns the request for a third-party block.
 func (t *Token) ThirdPartyRequest() (*ThirdPartyRequest, error) {
-	if err := t.canAppend(); err != nil {
+	return t.chain.thirdPartyRequest()
+}
+
+func (c *chain) thirdPartyRequest() (*ThirdPartyRequest, error) {
+	if err := c.canAppend(); err != nil {
 		return nil, err
 	}
-	return &ThirdPartyRequest{previousSignature: bytes.Clone(t.raw[len(t.raw)-1].signature)}, nil
+	return &ThirdPartyRequest{previousSignature: bytes.Clone(c.raw[len(c.raw)-1].signature)}, nil
 }
 
 // Serialize returns the request's wire bytes.
@@ -271,27 +289,35 @@ func (b *ThirdPartyBlock) Signer() PublicKey { return b.key }
 // The third party's signature must cover this token's last signature,
 // and the block must decode; then the token's last key signs it as usual.
 func (t *Token) AppendThirdParty(b *ThirdPartyBlock, opts *BlockOptions) (*Token, error) {
+	n, err := t.chain.appendThirdParty(b, opts)
+	if err != nil {
+		return nil, err
+	}
+	return n.token(), nil
+}
+
+func (c *chain) appendThirdParty(b *ThirdPartyBlock, opts *BlockOptions) (*chain, error) {
 	if opts == nil {
 		opts = &BlockOptions{}
 	}
 	if opts.LegacySignature {
 		return nil, fmt.Errorf("%w: third-party blocks are signed with version 1 only", ErrFormat)
 	}
-	if err := t.canAppend(); err != nil {
+	if err := c.canAppend(); err != nil {
 		return nil, err
 	}
-	prev := t.raw[len(t.raw)-1].signature
+	prev := c.raw[len(c.raw)-1].signature
 	if err := b.key.Verify(sig.ExternalV1(b.payload, prev), b.signature); err != nil {
 		return nil, fmt.Errorf("third-party block: %w", err)
 	}
 	ext := &externalSig{signature: b.signature, key: b.key}
-	n := t.clone()
-	blk, err := decodeBlock(0, []rawBlock{{data: b.payload, external: ext}}, nil, nil, t.limits)
+	n := c.clone()
+	blk, err := decodeBlock(0, []rawBlock{{data: b.payload, external: ext}}, nil, nil, c.limits)
 	if err != nil {
 		return nil, fmt.Errorf("third-party block: %w", err)
 	}
 	if err := checkProgram(blk.Program); err != nil {
 		return nil, fmt.Errorf("third-party block: %w", err)
 	}
-	return n.sign(b.payload, blk.Program, blk.Version, opts, ext, t.next)
+	return n.sign(b.payload, blk.Program, blk.Version, opts, ext, c.next)
 }

@@ -46,7 +46,9 @@
 // nobody can remove or change one: a block's signature covers its
 // bytes, its next key and (signature version 1) the previous signature.
 // Every signature is checked before any block content is decoded: an
-// [Unverified] token exposes no Datalog. A third-party block carries a
+// [Unverified] token exposes no Datalog but through
+// [Unverified.UntrustedBlocks], and never becomes a [Token] but through
+// [Unverified.Verify]; attenuating one gives an Unverified back. A third-party block carries a
 // second signature, by an outside key, over its contents and the previous
 // signature, so that it is bound to one token; a trusting clause naming
 // that key trusts its facts. Block contents are then evaluated under the

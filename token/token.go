@@ -42,9 +42,22 @@ type externalSig struct {
 }
 
 // Token is a verified token: every signature checked, every block decoded.
-// It is an immutable value: authorizing it changes nothing in it, and
-// attenuating it returns a new Token.
+// It comes only from verification ([Parse], [Unverified.Verify]) or from
+// signing ([New], [Token.Append], ...). It is an immutable value:
+// authorizing it changes nothing in it, and attenuating it returns a new
+// Token.
 type Token struct {
+	chain
+	// content identifies what the blocks say (see contentOf): an
+	// Authorizer keys the world it keeps loaded for a repeated token by
+	// it.
+	content contentID
+}
+
+// chain is a token's blocks, decoded, with what serializes and extends
+// them. A Token holds one verified or signed here; attenuating an
+// Unverified works on one that is neither, and gives an Unverified back.
+type chain struct {
 	rootKeyID *uint32
 	blocks    []*Block
 	raw       []rawBlock
@@ -55,10 +68,6 @@ type Token struct {
 	syms   *format.Symbols
 	keys   *format.Keys
 	limits Limits
-	// content identifies what the blocks say (see contentOf): an
-	// Authorizer keys the world it keeps loaded for a repeated token by
-	// it.
-	content contentID
 }
 
 // contentID is a SHA-256 digest of a token's blocks as they are signed:
@@ -90,6 +99,12 @@ func contentOf(raw []rawBlock) contentID {
 	var id contentID
 	h.Sum(id[:0])
 	return id
+}
+
+// token makes a Token of a chain whose signatures were checked or made
+// here.
+func (c *chain) token() *Token {
+	return &Token{chain: *c, content: contentOf(c.raw)}
 }
 
 // Block is one decoded block of a token.
@@ -298,7 +313,11 @@ func (u *Unverified) Verify(keys RootKeys) (*Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	return u.decode(next)
+	c, err := u.decode(next)
+	if err != nil {
+		return nil, err
+	}
+	return c.token(), nil
 }
 
 // verifySignatures checks the chain and the proof. It returns the last
@@ -412,17 +431,17 @@ func signedPayload(blocks []rawBlock, i int) []byte {
 
 // decode decodes every block with its symbol and key tables: the token's
 // growing tables for first-party blocks, fresh ones for third-party blocks.
-func (u *Unverified) decode(next *PrivateKey) (*Token, error) {
-	t := &Token{rootKeyID: u.rootKeyID, raw: u.blocks, next: next, finalSig: u.finalSig, syms: format.NewSymbols(), keys: &format.Keys{}, limits: u.limits}
+// It checks no signature: Verify calls it once they pass.
+func (u *Unverified) decode(next *PrivateKey) (*chain, error) {
+	c := &chain{rootKeyID: u.rootKeyID, raw: u.blocks, next: next, finalSig: u.finalSig, syms: format.NewSymbols(), keys: &format.Keys{}, limits: u.limits}
 	for i := range u.blocks {
-		blk, err := decodeBlock(i, u.blocks, t.syms, t.keys, u.limits)
+		blk, err := decodeBlock(i, u.blocks, c.syms, c.keys, u.limits)
 		if err != nil {
 			return nil, fmt.Errorf("block %d: %w", i, err)
 		}
-		t.blocks = append(t.blocks, blk)
+		c.blocks = append(c.blocks, blk)
 	}
-	t.content = contentOf(t.raw)
-	return t, nil
+	return c, nil
 }
 
 // decodeBlock decodes block i of a chain. A first-party block extends the
