@@ -186,7 +186,8 @@ func TestCachedWorldsBounded(t *testing.T) {
 }
 
 // TestDecisionIsPlainData: a decision is complete when Authorize
-// returns; changing the request afterwards changes nothing in it.
+// returns; neither changing its request afterwards nor later calls
+// change anything in it.
 func TestDecisionIsPlainData(t *testing.T) {
 	root := mustKey(t, Ed25519)
 	tok := standardToken(t, root)
@@ -198,7 +199,14 @@ func TestDecisionIsPlainData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for call := range 3 { // from scratch, then from a frozen world
+	// From scratch, then from a frozen world, whose world the next calls
+	// reuse: every decision must stay as it was made.
+	type made struct {
+		d    *Decision
+		text string
+	}
+	var all []made
+	for call := range 4 {
 		req := &Request{Time: requestTime, Facts: requestFacts("/tmp/file1", "read"), Explain: true, Queries: []datalog.Rule{rights}}
 		d, err := a.Authorize(context.Background(), tok, req)
 		if err != nil {
@@ -211,8 +219,14 @@ func TestDecisionIsPlainData(t *testing.T) {
 		req.Time = time.Time{}
 		req.Facts[0] = requestFacts("/elsewhere", "write")[0]
 		req.Queries[0] = datalog.Rule{}
-		if got := decisionText(d, nil) + fmt.Sprint(d.Answers); got != want {
-			t.Errorf("call %d: the decision changed with its request:\n got %s\nwant %s", call, got, want)
+		all = append(all, made{d, want})
+	}
+	if _, err := a.Authorize(context.Background(), tok, &Request{Facts: requestFacts("/tmp/file2", "write"), Explain: true}); err != nil {
+		t.Fatal(err)
+	}
+	for call, m := range all {
+		if got := decisionText(m.d, nil) + fmt.Sprint(m.d.Answers); got != m.text {
+			t.Errorf("call %d: the decision changed after it was made:\n got %s\nwant %s", call, got, m.text)
 		}
 	}
 }
