@@ -1,33 +1,20 @@
 package datalog
 
-import (
-	"fmt"
-	"runtime"
-	"sync"
-	"weak"
-)
+import "fmt"
 
-// A program marked with Reuse is compiled once, apart from any world, into
-// a template: its strings and collections are interned in a table of its
-// own, and its rules, checks and policies are compiled against that table.
-// Loading the template into a world interns each distinct constant once
-// and copies what holds one; what holds none (variables, integers, dates)
-// is shared, read-only, by every world. A service's policy, and the blocks
-// of a token that a cache keeps, are so compiled once, not once a request.
-// Any other program, such as a block of a token just decoded, is compiled
-// against the world's own table, as it may never be seen again, and costs
-// no bookkeeping.
-//
-// Templates are cached by program, through a weak pointer: a program that
-// is no longer reachable drops its template. A program given to a world
-// must not change afterwards; a cached template that sees the program's
-// slices replaced or grown is compiled again, but a change made in place
-// would go unseen.
+// A program given to Compile, such as a service's policy, is compiled
+// once, apart from any world, into a template: its strings and
+// collections are interned in a table of its own, and its rules, checks
+// and policies are compiled against that table. Loading the template into
+// a world interns each distinct constant once and copies what holds one;
+// what holds none (variables, integers, dates) is shared, read-only, by
+// every world. Any other program, such as a block of a token just
+// decoded, is compiled against the world's own table, as it may never be
+// seen again, and costs no bookkeeping.
 
 // template is a program compiled apart from any world.
 type template struct {
 	maxDepth int
-	shape    programShape
 	in       *interner
 	facts    []tfact
 	rules    []trule
@@ -40,31 +27,6 @@ type template struct {
 	// err is the first error of the program, found by compiling in load
 	// order: facts, rules, checks, policies. The parts before it are valid.
 	err *RuleError
-}
-
-// programShape is the slices of a program, to tell a program changed
-// since its template was compiled.
-type programShape struct {
-	scopes   []Scope
-	facts    []Fact
-	rules    []Rule
-	checks   []Check
-	policies []Policy
-}
-
-func shapeOf(p *Program) programShape {
-	return programShape{p.Scopes, p.Facts, p.Rules, p.Checks, p.Policies}
-}
-
-// of reports whether the program still has the slices s was taken from.
-func (s *programShape) of(p *Program) bool {
-	return same(s.scopes, p.Scopes) && same(s.facts, p.Facts) && same(s.rules, p.Rules) &&
-		same(s.checks, p.Checks) && same(s.policies, p.Policies)
-}
-
-// same reports whether two slices have the same elements, in memory.
-func same[T any](a, b []T) bool {
-	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 type keyCount struct {
@@ -94,47 +56,49 @@ type tcheck struct {
 	policy  Policy
 }
 
-// templates maps a weak.Pointer[Program] to its *template, or to
-// reusable for a program marked with Reuse and not compiled yet.
-var templates sync.Map
-
-// reusable marks a program given to Reuse, with no template yet.
-var reusable = &template{}
-
-// Reuse marks p as a program that many worlds will load, such as a
-// service's policy or a block of a cached token: the first world to load
-// it compiles it once for all. Other programs are compiled by each world
-// that loads them. p must not change afterwards; it is forgotten when it
-// is no longer reachable.
-func Reuse(p *Program) {
-	wp := weak.Make(p)
-	if _, known := templates.LoadOrStore(wp, reusable); !known {
-		runtime.AddCleanup(p, dropTemplate, wp)
-	}
+// Compiled is a program compiled once for the authorizer of many worlds,
+// such as a service's policy. It is safe for concurrent use: worlds only
+// read it.
+type Compiled struct {
+	prog *Program
+	t    *template
 }
 
-// templateOf returns the template of p: the shared one if p is marked
-// with Reuse, compiling it if needed, or else one of the world's own.
-// Worlds that load p at once may both compile it; the last template
-// stays.
-func (w *World) templateOf(p *Program) *template {
-	maxDepth := w.limits.MaxDepth
-	v, known := templates.Load(weak.Make(p))
-	if !known {
-		t := compileTemplate(p, maxDepth, w.in)
-		t.need.own()
-		return t
+// Compile checks and compiles p for the authorizer of worlds made with
+// opts, which [World.AddCompiled] then loads without compiling it again.
+// An invalid fact, rule, check or policy is a [*RuleError] here, not at
+// evaluation. The program is kept, not copied: do not change it
+// afterwards.
+func Compile(p *Program, opts *Options) (*Compiled, error) {
+	if err := checkRules(p.Rules, AuthorizerBlock); err != nil {
+		return nil, err
 	}
-	if t, _ := v.(*template); t != nil && t != reusable && t.maxDepth == maxDepth && t.shape.of(p) {
-		return t
+	t := compileTemplate(p, opts.limits().MaxDepth, newInterner())
+	if t.err != nil {
+		e := *t.err
+		e.Block = AuthorizerBlock
+		return nil, &e
 	}
-	t := compileTemplate(p, maxDepth, newInterner())
-	t.shape = shapeOf(p)
-	templates.Store(weak.Make(p), t)
+	return &Compiled{prog: p, t: t}, nil
+}
+
+// ownTemplate compiles p against the world's own table: a program loaded
+// once.
+func (w *World) ownTemplate(p *Program) *template {
+	t := compileTemplate(p, w.limits.MaxDepth, w.in)
+	t.need.own()
 	return t
 }
 
-func dropTemplate(wp weak.Pointer[Program]) { templates.Delete(wp) }
+// templateOf returns what the world loads of an authorizer's program.
+// A program compiled under another depth limit is compiled again, under
+// the world's.
+func (w *World) templateOf(a authInput) *template {
+	if a.compiled != nil && a.compiled.t.maxDepth == w.limits.MaxDepth {
+		return a.compiled.t
+	}
+	return w.ownTemplate(a.prog)
+}
 
 // compileTemplate compiles p in load order, stopping at its first error.
 // The block given to errors is fixed at load.

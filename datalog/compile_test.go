@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"weak"
 )
 
 // sharedBlocks and sharedAuthorizer use what a template remaps: strings,
@@ -28,9 +27,10 @@ const sharedAuthorizer = `resource("/a"); operation("read"); time(2029-01-01T00:
 	allow if can($r, $op), resource($r), operation($op), {"k": hex:0a} === {"k": hex:0a};
 	deny if true;`
 
-// evalShared authorizes the programs in a new world and returns the
-// result and every fact, as text.
-func evalShared(t *testing.T, blocks []*Program, auth *Program) string {
+// evalShared authorizes the programs in a new world, the authorizer
+// compiled if c is not nil, and returns the result and every fact, as
+// text.
+func evalShared(t *testing.T, blocks []*Program, auth *Program, c *Compiled) string {
 	w := NewWorld(nil)
 	for _, b := range blocks {
 		if _, err := w.AddBlock(b, nil); err != nil {
@@ -38,7 +38,11 @@ func evalShared(t *testing.T, blocks []*Program, auth *Program) string {
 			return ""
 		}
 	}
-	if err := w.AddAuthorizer(auth); err != nil {
+	add := func() error { return w.AddAuthorizer(auth) }
+	if c != nil {
+		add = func() error { return w.AddCompiled(c) }
+	}
+	if err := add(); err != nil {
 		t.Error(err)
 		return ""
 	}
@@ -72,65 +76,64 @@ func parseShared(t *testing.T) ([]*Program, *Program) {
 	return blocks, auth
 }
 
-// parseReused is parseShared with every program marked with Reuse.
-func parseReused(t *testing.T) ([]*Program, *Program) {
-	blocks, auth := parseShared(t)
-	for _, p := range append(blocks, auth) {
-		Reuse(p)
-	}
-	return blocks, auth
-}
-
-// TestSharedPrograms loads the same programs into many worlds at once, as
-// a shared authorizer does, and checks that each decides as a world given
-// programs of its own.
+// TestSharedPrograms loads one compiled authorizer into many worlds at
+// once, as a shared authorizer does, and checks that each decides as a
+// world given the program itself.
 func TestSharedPrograms(t *testing.T) {
-	blocks, auth := parseReused(t)
-	want := evalShared(t, blocks, auth)
+	blocks, auth := parseShared(t)
+	want := evalShared(t, blocks, auth, nil)
 	if !strings.HasPrefix(want, "allowed true") || !strings.Contains(want, `seen([1, "z"])`) {
 		t.Fatalf("unexpected baseline:\n%s", want)
+	}
+	c, err := Compile(auth, nil)
+	if err != nil {
+		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Go(func() {
 			for range 20 {
-				if got := evalShared(t, blocks, auth); got != want {
-					t.Errorf("shared programs: got\n%s\nwant\n%s", got, want)
+				if got := evalShared(t, blocks, auth, c); got != want {
+					t.Errorf("compiled authorizer: got\n%s\nwant\n%s", got, want)
 					return
 				}
 			}
 		})
 	}
 	wg.Wait()
-	freshBlocks, freshAuth := parseShared(t)
-	if got := evalShared(t, freshBlocks, freshAuth); got != want {
-		t.Errorf("fresh programs: got\n%s\nwant\n%s", got, want)
-	}
-	// The reused programs have a shared template; the others, none.
-	if v, _ := templates.Load(weak.Make(auth)); v == nil || v == reusable {
-		t.Errorf("reused authorizer: template %v, want a compiled one", v)
-	}
-	if _, ok := templates.Load(weak.Make(freshAuth)); ok {
-		t.Error("a program not marked with Reuse was cached")
-	}
 }
 
-// TestProgramGrown checks that a program given more checks after worlds
-// used it (and shared its template: the second time) is compiled again.
-func TestProgramGrown(t *testing.T) {
-	blocks, auth := parseReused(t)
-	for range 2 {
-		if got := evalShared(t, blocks, auth); !strings.HasPrefix(got, "allowed true") {
-			t.Fatalf("before: %s", got)
-		}
-	}
-	c, err := ParseCheck(`check if user("bob")`, nil)
+// TestCompiledUnderOtherLimits: a world whose depth limit is not the one
+// a program was compiled under compiles it again, under its own.
+func TestCompiledUnderOtherLimits(t *testing.T) {
+	auth := mustParse(t, ParseAuthorizer, `allow if [[[1]]].length() == 1;`)
+	c, err := Compile(auth, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	auth.Checks = append(auth.Checks, c)
-	if got := evalShared(t, blocks, auth); !strings.HasPrefix(got, "allowed false") || !strings.Contains(got, `user("bob")`) {
-		t.Errorf("after: %s", got)
+	w := NewWorld(&Options{Limits: Limits{MaxDepth: 2}})
+	if err := w.AddCompiled(c); err != nil {
+		t.Fatal(err)
+	}
+	var le *LimitError
+	if _, err := w.Authorize(context.Background()); !errors.As(err, &le) && !errors.Is(err, ErrInvalidType) {
+		t.Errorf("a program too deep for the world: %v, want an error", err)
+	}
+}
+
+// TestCompileErrors: Compile refuses what a world would refuse at
+// evaluation, placed in the authorizer.
+func TestCompileErrors(t *testing.T) {
+	for _, p := range []*Program{
+		{Facts: []Fact{{Predicate{Name: "b", Terms: []Term{Variable("x")}}}}},
+		{Rules: []Rule{{Head: Predicate{Name: "h", Terms: []Term{Variable("x")}}}}},
+		{Checks: []Check{{Queries: []Body{{Predicates: []Predicate{{Name: "c", Terms: []Term{nil}}}}}}}},
+	} {
+		_, err := Compile(p, nil)
+		var re *RuleError
+		if !errors.As(err, &re) || re.Block != AuthorizerBlock {
+			t.Errorf("%v: %v, want a *RuleError of the authorizer", p, err)
+		}
 	}
 }
 

@@ -75,15 +75,16 @@
 // [World.Query] asks what a rule derives, to answer "what may this token
 // do?"; [World.Facts] dumps every fact with its origin.
 //
-// A program marked with [Reuse], such as a service's policy, is compiled
-// once, not once per world: its compiled form, with constants interned
-// in a table of its own, is kept for as long as the program is reachable,
-// and each world maps those constants to its own. A [Snapshot] goes
-// further, for the same token and policy authorized again and again: it
-// is a world loaded once and frozen, and each request starts a world
-// from it that adds only the request's facts, sharing what it only reads
-// and copying what it writes. A program given to a world must therefore
-// not change afterwards.
+// A program that many worlds load, such as a service's policy, is
+// compiled once with [Compile], not once per world: its compiled form,
+// with constants interned in a table of its own, is added to each world
+// with [World.AddCompiled], and each world maps those constants to its
+// own. [World.Freeze] goes further, for the same token and policy
+// authorized again and again: it returns the world loaded once, a
+// [Frozen], and each call starts a world from it with [Frozen.With] that
+// adds only the call's facts, sharing what it only reads and copying what
+// it writes. A program given to a world must therefore not change
+// afterwards.
 //
 // # Limits
 //

@@ -56,15 +56,15 @@ func FuzzEvaluate(f *testing.F) {
 				}
 			}
 		}
-		compareSnapshot(t, b, a)
+		compareFrozen(t, b, a)
 	})
 }
 
-// compareSnapshot authorizes a block and an authorizer in a fresh world,
-// and in a world started from a snapshot of the block and the
+// compareFrozen authorizes a block and an authorizer in a fresh world,
+// and in a world started from a frozen world of the block and the
 // authorizer's rules, checks and policies, given the authorizer's facts:
 // the two must agree, unless the time limit cut one short.
-func compareSnapshot(t *testing.T, block, authorizer *Program) {
+func compareFrozen(t *testing.T, block, authorizer *Program) {
 	opts := &Options{Limits: Limits{MaxTime: 20 * time.Millisecond, MaxFacts: 2000}, Externs: testExterns}
 	fresh := NewWorld(opts)
 	fresh.AddBlock(block, nil)
@@ -76,23 +76,24 @@ func compareSnapshot(t *testing.T, block, authorizer *Program) {
 	w := NewWorld(opts)
 	w.AddBlock(block, nil)
 	w.AddAuthorizer(&policy)
-	s, err := w.Snapshot()
-	// Twice: the second world is most likely the first, released and
+	f, err := w.Freeze()
+	// Twice: the second world is most likely the first, taken back and
 	// reused.
 	for i := range 2 {
 		var got string
 		if err != nil {
 			got = "error: " + err.Error()
 		} else {
-			sw := s.World()
-			for _, f := range authorizer.Facts {
-				sw.AddFact(f)
-			}
-			got = outcome(t, sw)
-			sw.Release()
+			f.With(func(fw *World) error {
+				for _, fact := range authorizer.Facts {
+					fw.AddFact(fact)
+				}
+				got = outcome(t, fw)
+				return nil
+			})
 		}
 		if got != want && !strings.Contains(got+want, "MaxTime") {
-			t.Fatalf("world %d from a snapshot decided otherwise:\n got %s\nwant %s", i, got, want)
+			t.Fatalf("world %d from a frozen world decided otherwise:\n got %s\nwant %s", i, got, want)
 		}
 	}
 }

@@ -52,14 +52,14 @@ func TestEvaluateSamples(t *testing.T) {
 				if got := evaluateSample(t, tc, v, nil); got != want {
 					t.Errorf("result\n got %s\nwant %s", got, want)
 				}
-				// The same from a snapshot of the blocks and the
-				// authorizer without its facts, which are added to
-				// the snapshot's world. Two worlds in turn: the
-				// first must leave the snapshot as it found it.
-				var snap *Snapshot
+				// The same from the blocks and the authorizer
+				// without its facts, frozen, the facts added to the
+				// frozen world's. Two worlds in turn: the first must
+				// leave the frozen world as it found it.
+				var frozen *Frozen
 				for i := range 2 {
-					if got := evaluateSample(t, tc, v, &snap); got != want {
-						t.Errorf("snapshot's world %d: result\n got %s\nwant %s", i, got, want)
+					if got := evaluateSample(t, tc, v, &frozen); got != want {
+						t.Errorf("frozen world's world %d: result\n got %s\nwant %s", i, got, want)
 					}
 				}
 			})
@@ -71,40 +71,49 @@ func TestEvaluateSamples(t *testing.T) {
 }
 
 // evaluateSample evaluates a sample validation in a world of its own or,
-// with snap, in a world started from *snap, which it makes first if nil.
-func evaluateSample(t *testing.T, tc samples.TestCase, v samples.Validation, snap **Snapshot) string {
+// with frozen, in a world started from *frozen, which it makes first if
+// nil.
+func evaluateSample(t *testing.T, tc samples.TestCase, v samples.Validation, frozen **Frozen) string {
 	t.Helper()
 	auth, err := ParseAuthorizer(v.AuthorizerCode, nil)
 	if err != nil {
 		t.Fatalf("authorizer: %v", err)
 	}
-	var w *World
-	if snap != nil {
-		facts := auth.Facts
-		policy := *auth
-		policy.Facts = nil
-		if *snap == nil {
-			base, res := loadSample(t, tc, &policy)
-			if res != "" {
-				return res
-			}
-			if *snap, err = base.Snapshot(); err != nil {
-				return normalize(t, fmt.Sprintf(`{"Err":{"Execution":%q}}`, executionName(t, err)))
-			}
+	if frozen == nil {
+		w, res := loadSample(t, tc, auth)
+		if res != "" {
+			return res
 		}
-		w = (*snap).World()
+		return decideSample(t, v, w)
+	}
+	facts := auth.Facts
+	policy := *auth
+	policy.Facts = nil
+	if *frozen == nil {
+		base, res := loadSample(t, tc, &policy)
+		if res != "" {
+			return res
+		}
+		if *frozen, err = base.Freeze(); err != nil {
+			return normalize(t, fmt.Sprintf(`{"Err":{"Execution":%q}}`, executionName(t, err)))
+		}
+	}
+	var res string
+	(*frozen).With(func(w *World) error {
 		for _, f := range facts {
 			if err := w.AddFact(f); err != nil {
 				t.Fatal(err)
 			}
 		}
-	} else {
-		var res string
-		if w, res = loadSample(t, tc, auth); res != "" {
-			return res
-		}
-	}
-	defer w.Release() // a snapshot's world: the next validation may reuse it
+		res = decideSample(t, v, w)
+		return nil
+	})
+	return res
+}
+
+// decideSample authorizes a loaded world, and returns its result as the
+// samples write it.
+func decideSample(t *testing.T, v samples.Validation, w *World) string {
 	res, err := w.Authorize(context.Background())
 	if err != nil {
 		return normalize(t, fmt.Sprintf(`{"Err":{"Execution":%q}}`, executionName(t, err)))

@@ -128,3 +128,38 @@ func ExampleNewFact() {
 	// resource("/reports/q3") operation("read")
 	// allowed: true
 }
+
+// A service compiles its policy once, loads it with a token's blocks and
+// freezes the result; each call then adds only its own facts.
+func ExampleFrozen_With() {
+	authority, _ := datalog.ParseBlock(`right("/reports/q3", "read");`, nil)
+	policy, _ := datalog.ParseAuthorizer(`allow if right($r, $op), resource($r), operation($op);`, nil)
+	compiled, err := datalog.Compile(policy, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	w := datalog.NewWorld(nil)
+	w.AddBlock(authority, nil)
+	w.AddCompiled(compiled)
+	frozen, err := w.Freeze()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, op := range []string{"read", "write"} {
+		frozen.With(func(w *datalog.World) error {
+			w.AddFact(datalog.NewFact("resource", datalog.String("/reports/q3")))
+			w.AddFact(datalog.NewFact("operation", datalog.String(op)))
+			res, err := w.Authorize(context.Background())
+			if err != nil {
+				return err
+			}
+			fmt.Println(op, res.Allowed())
+			return nil
+		})
+	}
+	// Output:
+	// read true
+	// write false
+}

@@ -58,16 +58,15 @@ type World struct {
 	full    joiner   // see fullJoiner
 	arena   arena
 
-	// base is the snapshot's world this world started from, if any: its
+	// base is the frozen world this world started from, if any: its
 	// relations, rules and checks are this world's to start with.
 	base *World
-	// relIndex maps each relation of a snapshot's world to its place in
+	// relIndex maps each relation of a frozen world to its place in
 	// relList, which a world started from it keeps.
 	relIndex map[predKey]int
-	// snap is the snapshot the world started from, which Release gives
-	// it back to; released is set while it is there.
-	snap     *Snapshot
-	released bool
+	// frozen is the Frozen the world started from, which release gives
+	// it back to.
+	frozen *Frozen
 }
 
 type blockInput struct {
@@ -75,10 +74,12 @@ type blockInput struct {
 	key  *PublicKey
 }
 
-// authInput is a program added to the authorizer, or (prog nil) a fact.
+// authInput is a program added to the authorizer, compiled or not, or
+// (prog nil) a fact.
 type authInput struct {
-	prog *Program
-	fact Fact
+	prog     *Program
+	compiled *Compiled
+	fact     Fact
 }
 
 // MaxBlocks is the most blocks a world holds, the authorizer aside.
@@ -125,16 +126,21 @@ func (o origin) blockIDs() []BlockID {
 
 // NewWorld returns an empty world.
 func NewWorld(opts *Options) *World {
-	if opts == nil {
-		opts = &Options{}
-	}
-	w := &World{
-		limits:  opts.Limits.withDefaults(),
-		externs: opts.Externs,
+	w := &World{limits: opts.limits()}
+	if opts != nil {
+		w.externs = opts.Externs
 	}
 	w.in = &w.ownIn
 	w.ev.w = w
 	return w
+}
+
+// limits returns the limits of opts, the defaults for nil.
+func (opts *Options) limits() Limits {
+	if opts == nil {
+		return Limits{}.withDefaults()
+	}
+	return opts.Limits.withDefaults()
 }
 
 // ErrWorldRan is returned when a block or authorizer is added to a world
@@ -154,7 +160,7 @@ func (w *World) AddBlock(p *Program, externalKey *PublicKey) (BlockID, error) {
 		return 0, ErrWorldRan
 	}
 	if w.base != nil {
-		return 0, ErrSnapshotWorld
+		return 0, ErrFrozenWorld
 	}
 	id := BlockID(len(w.blocks))
 	if len(w.blocks) >= MaxBlocks {
@@ -176,24 +182,34 @@ func (w *World) AddBlock(p *Program, externalKey *PublicKey) (BlockID, error) {
 // AddAuthorizer adds facts, rules, checks and policies to the authorizer.
 // It may be called several times (request facts, then the service's
 // policy, say); everything added keeps its order. The program is kept,
-// not copied: do not change it afterwards. Its compiled form is cached
-// for as long as the program is reachable, so that a policy given to many
-// worlds is compiled once.
+// not copied: do not change it afterwards. A program that many worlds
+// load, such as a service's policy, is better compiled once with
+// [Compile] and added with [World.AddCompiled].
 func (w *World) AddAuthorizer(p *Program) error {
+	if err := checkRules(p.Rules, AuthorizerBlock); err != nil {
+		return err
+	}
+	return w.addAuthInput(authInput{prog: p})
+}
+
+// AddCompiled adds a compiled program to the authorizer, as AddAuthorizer
+// adds a program.
+func (w *World) AddCompiled(c *Compiled) error {
+	return w.addAuthInput(authInput{prog: c.prog, compiled: c})
+}
+
+func (w *World) addAuthInput(a authInput) error {
 	if w.ran {
 		return ErrWorldRan
 	}
 	if w.base != nil {
-		return ErrSnapshotWorld
+		return ErrFrozenWorld
 	}
-	if err := checkRules(p.Rules, AuthorizerBlock); err != nil {
-		return err
-	}
-	w.authScopes = append(w.authScopes, p.Scopes...)
+	w.authScopes = append(w.authScopes, a.prog.Scopes...)
 	if w.auth == nil {
 		w.auth = make([]authInput, 0, 4)
 	}
-	w.auth = append(w.auth, authInput{prog: p})
+	w.auth = append(w.auth, a)
 	return nil
 }
 
@@ -319,12 +335,12 @@ func (w *World) load() error {
 	temps := make([]*template, len(w.blocks)+len(w.auth))
 	need := arenaSizes{rels: len(w.auth)} // a relation per single fact, at most
 	for i, blk := range w.blocks {
-		temps[i] = w.templateOf(blk.prog)
+		temps[i] = w.ownTemplate(blk.prog)
 		need.add(temps[i].need)
 	}
 	for i, a := range w.auth {
 		if a.prog != nil {
-			t := w.templateOf(a.prog)
+			t := w.templateOf(a)
 			temps[len(w.blocks)+i] = t
 			need.add(t.need)
 		}

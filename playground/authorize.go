@@ -273,7 +273,12 @@ func (s *server) authorize(r *http.Request, in *authorizeRequest) (*authorizeRes
 	if err != nil {
 		return nil, err
 	}
-	d, err := token.NewAuthorizer(authorizer, nil).Authorize(r.Context(), tok, req)
+	a, err := token.NewAuthorizer(authorizer, nil)
+	if err != nil {
+		return nil, invalid("evaluation", err)
+	}
+	req.Explain = true
+	d, err := a.Authorize(r.Context(), tok, req)
 	if err != nil {
 		return nil, invalid("evaluation", err)
 	}
@@ -289,7 +294,7 @@ func (s *server) authorize(r *http.Request, in *authorizeRequest) (*authorizeRes
 		World:      []factGroup{},
 		Agents:     s.agents(in),
 	}
-	for _, g := range d.Facts() {
+	for _, g := range d.Facts {
 		fg := factGroup{Origin: []string{}, Facts: []string{}}
 		for _, o := range g.Origin {
 			fg.Origin = append(fg.Origin, o.String())
@@ -389,20 +394,21 @@ func (s *server) agents(in *authorizeRequest) []agent {
 }
 
 func viewToken(tok *token.Token, labels []string) (*tokenView, error) {
-	data, err := tok.Serialize()
-	if err != nil {
-		return nil, invalid("token", err)
-	}
+	data := tok.Serialize()
 	v := &tokenView{Text: tok.String(), Bytes: len(data), Sealed: tok.Sealed()}
 	for i, b := range tok.Blocks() {
 		label := fmt.Sprintf("block %d", i)
 		if i < len(labels) {
 			label = labels[i]
 		}
+		signer := b.Signer.String()
+		if b.Signer.Kind == token.SignedByPrevious {
+			signer = fmt.Sprint("holder of block ", i-1)
+		}
 		bv := blockView{
 			Index:        i,
 			Label:        label,
-			Signer:       tok.Signer(i),
+			Signer:       signer,
 			Version:      version(b.Version),
 			RevocationID: hex.EncodeToString(b.RevocationID),
 			Lines:        lines(b.Program),
@@ -459,7 +465,7 @@ func viewDecision(d *token.Decision) decisionView {
 		}
 		v.Policy = &policyView{Index: d.Policy.Index, Kind: kind, Source: d.Policy.Policy.String()}
 	}
-	world := d.Facts()
+	world := d.Facts
 	for _, fc := range d.FailedChecks {
 		missing := explain.Missing(fc.Check, world)
 		if missing == nil {

@@ -54,7 +54,7 @@ func Issue(root *token.PrivateKey, to Identity, g Grant) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sdk: issuing for %q: %w", to.Name, err)
 	}
-	return tok.Serialize()
+	return tok.Serialize(), nil
 }
 
 // Delegation is what an agent hands another: restricting checks, a
@@ -150,10 +150,7 @@ func (a *Agent) Token() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	data, err := u.Serialize()
-	if err != nil {
-		return "", err
-	}
+	data := u.Serialize()
 	return encodeText(data), nil
 }
 
@@ -189,7 +186,7 @@ func (a *Agent) Delegate(d Delegation) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sdk: %q delegating to %q: %w", a.name, d.To.Name, err)
 	}
-	return next.Serialize()
+	return next.Serialize(), nil
 }
 
 // narrow appends a first-party block to the held token: the per-call
@@ -203,10 +200,7 @@ func (a *Agent) narrow(p *datalog.Program) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	data, err := next.Serialize()
-	if err != nil {
-		return "", err
-	}
+	data := next.Serialize()
 	return encodeText(data), nil
 }
 

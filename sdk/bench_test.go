@@ -131,10 +131,7 @@ func (s *standardRequest) token(tb testing.TB, root *token.PrivateKey) string {
 			tb.Fatal(err)
 		}
 	}
-	data, err := tok.Serialize()
-	if err != nil {
-		tb.Fatal(err)
-	}
+	data := tok.Serialize()
 	return encodeText(data)
 }
 

@@ -205,6 +205,10 @@ type Authorization struct {
 	Decision  *token.Decision
 	// Chain is the token's delegation chain, authority block first.
 	Chain []Hop
+
+	// policy and req made the decision; Query asks them again.
+	policy *token.Authorizer
+	req    token.Request
 }
 
 type contextKey struct{}
@@ -227,14 +231,21 @@ func (a *Authorization) Agent() string {
 	return ""
 }
 
-// Query evaluates a rule in the world the decision was made in: what else
-// may this token do? The rule is Datalog source with parameters.
+// Query evaluates a rule in the world the decision was made in, made
+// again for the purpose: what else may this token do? The rule is
+// Datalog source with parameters.
 func (a *Authorization) Query(ctx context.Context, rule string, params datalog.Params) ([]datalog.Fact, error) {
 	r, err := datalog.ParseRule(rule, &datalog.ParseOptions{Params: params})
 	if err != nil {
 		return nil, err
 	}
-	return a.Decision.Query(ctx, r)
+	req := a.req
+	req.Queries = []datalog.Rule{r}
+	d, err := a.policy.Authorize(ctx, a.Token, &req)
+	if err != nil {
+		return nil, err
+	}
+	return d.Answers[0], nil
 }
 
 // Wrap returns next behind the middleware.
@@ -350,7 +361,7 @@ func (m *Middleware) authorize(w http.ResponseWriter, r *http.Request) (*Authori
 		writeError(w, http.StatusServiceUnavailable, errorBody{Error: "unavailable", Reason: "audit", RequestID: c.rec.RequestID})
 		return nil, false
 	}
-	return &Authorization{RequestID: c.rec.RequestID, Token: c.tok, Decision: d, Chain: c.chain.hops}, true
+	return &Authorization{RequestID: c.rec.RequestID, Token: c.tok, Decision: d, Chain: c.chain.hops, policy: m.policy, req: *req}, true
 }
 
 // policyText is the source of a matched policy, printed once per policy:

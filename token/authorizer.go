@@ -10,15 +10,16 @@ import (
 )
 
 // Authorizer is a service's side of authorization: its policy (facts,
-// rules, checks and allow/deny policies), parsed once and applied to every
-// request. It is safe for concurrent use.
+// rules, checks and allow/deny policies), compiled once and applied to
+// every request, and the loaded worlds of the tokens it sees again (see
+// [DefaultCachedWorlds]). It is safe for concurrent use.
 type Authorizer struct {
-	policy  *datalog.Program
-	limits  datalog.Limits
-	externs map[string]datalog.ExternFunc
+	policy *datalog.Compiled
+	opts   datalog.Options
 	// timeFact is the last second's time fact: requests a second apart
 	// or less share it.
 	timeFact atomic.Pointer[datalog.Fact]
+	worlds   worldCache
 }
 
 // AuthorizerOptions are the optional settings of an Authorizer.
@@ -29,16 +30,31 @@ type AuthorizerOptions struct {
 	Externs map[string]datalog.ExternFunc
 	// Filename names the policy's source in ParseAuthorizer's errors.
 	Filename string
+	// CachedWorlds is the number of repeated tokens whose loaded world
+	// the authorizer keeps: 0 means DefaultCachedWorlds, a negative
+	// number none.
+	CachedWorlds int
 }
 
-// NewAuthorizer returns an authorizer for a parsed policy. The program is
-// kept, not copied: do not change it afterwards.
-func NewAuthorizer(policy *datalog.Program, opts *AuthorizerOptions) *Authorizer {
+// NewAuthorizer compiles a parsed policy and returns its authorizer. An
+// invalid fact, rule, check or policy is a [*datalog.RuleError]. The
+// program is kept, not copied: do not change it afterwards.
+func NewAuthorizer(policy *datalog.Program, opts *AuthorizerOptions) (*Authorizer, error) {
 	if opts == nil {
 		opts = &AuthorizerOptions{}
 	}
-	datalog.Reuse(policy) // compiled once, by the first request
-	return &Authorizer{policy: policy, limits: opts.Limits, externs: opts.Externs}
+	a := &Authorizer{opts: datalog.Options{Limits: opts.Limits, Externs: opts.Externs}}
+	var err error
+	if a.policy, err = datalog.Compile(policy, &a.opts); err != nil {
+		return nil, err
+	}
+	switch {
+	case opts.CachedWorlds == 0:
+		a.worlds.size = DefaultCachedWorlds
+	case opts.CachedWorlds > 0:
+		a.worlds.size = opts.CachedWorlds
+	}
+	return a, nil
 }
 
 // ParseAuthorizer parses a policy's source and returns its authorizer.
@@ -52,10 +68,11 @@ func ParseAuthorizer(src string, params datalog.Params, opts *AuthorizerOptions)
 	if err != nil {
 		return nil, err
 	}
-	return NewAuthorizer(p, opts), nil
+	return NewAuthorizer(p, opts)
 }
 
-// Request is what one call brings to the authorizer besides the token.
+// Request is what one call brings to the authorizer besides the token,
+// and what it asks of the decision besides its outcome.
 type Request struct {
 	// Time is the request's time, given as the fact time(...). The zero
 	// time adds no fact.
@@ -65,10 +82,18 @@ type Request struct {
 	// Program holds more request-specific facts, rules, checks or
 	// policies, evaluated as the authorizer's own.
 	Program *datalog.Program
+
+	// Explain asks for every fact of the evaluated world in the
+	// decision, to explain it.
+	Explain bool
+	// Queries are rules to run against the evaluated world, as the
+	// authorizer sees it: what may this token do? Their answers are the
+	// decision's.
+	Queries []datalog.Rule
 }
 
 // Decision is the outcome of authorizing one request. Deny is a decision,
-// not an error.
+// not an error. It is plain data, complete when Authorize returns.
 type Decision struct {
 	// Allowed is true when an allow policy matched and no check failed.
 	Allowed bool
@@ -76,51 +101,72 @@ type Decision struct {
 	Policy *datalog.MatchedPolicy
 	// FailedChecks lists every check that failed, the authorizer's first.
 	FailedChecks []datalog.FailedCheck
-
-	// world is the evaluated world of a token authorized from scratch. A
-	// token authorized from a snapshot gave its world back for the next
-	// request: Facts and Query, which few calls ask, evaluate the same
-	// request again from snap.
-	world *datalog.World
-	auth  *Authorizer
-	snap  *datalog.Snapshot
-	req   *Request
+	// Facts is every fact of the evaluated world with its origin, if the
+	// request asked with Explain.
+	Facts []datalog.FactGroup
+	// Answers holds what each of the request's Queries derives, in order.
+	Answers [][]datalog.Fact
 }
 
 // Authorize evaluates the token's blocks, the request and the policy. An
-// error is bad input or an exhausted limit; a denial is a Decision. The
-// decision's Facts and Query read req again: leave it unchanged while
-// the decision is in use.
+// error is bad input or an exhausted limit; a denial is a Decision.
 func (a *Authorizer) Authorize(ctx context.Context, t *Token, req *Request) (*Decision, error) {
+	return a.authorize(ctx, t.blocks, t.content, req)
+}
+
+// authorize is Authorize of a token's blocks and content.
+func (a *Authorizer) authorize(ctx context.Context, blocks []*Block, content contentID, req *Request) (*Decision, error) {
 	if req == nil || req.Program == nil {
-		if snap := a.snapshotOf(t); snap != nil {
-			w := snap.World()
-			defer w.Release()
-			if err := a.addRequest(w, req); err != nil {
-				return nil, err
-			}
-			res, err := w.Authorize(ctx)
+		if f := a.worlds.frozen(a, blocks, content); f != nil {
+			var d *Decision
+			err := f.With(func(w *datalog.World) error {
+				if err := a.addRequest(w, req); err != nil {
+					return err
+				}
+				var err error
+				d, err = decide(ctx, w, req)
+				return err
+			})
 			if err != nil {
 				return nil, err
 			}
-			return &Decision{Allowed: res.Allowed(), Policy: res.Policy, FailedChecks: res.FailedChecks, auth: a, snap: snap, req: req}, nil
+			return d, nil
 		}
 	}
-	w, err := a.load(t)
+	w, err := a.load(blocks)
 	if err != nil {
 		return nil, err
 	}
 	if err := a.addRequest(w, req); err != nil {
 		return nil, err
 	}
-	if err := w.AddAuthorizer(a.policy); err != nil {
+	if err := w.AddCompiled(a.policy); err != nil {
 		return nil, err
 	}
+	return decide(ctx, w, req)
+}
+
+// decide authorizes a loaded world, and answers what the request asks.
+func decide(ctx context.Context, w *datalog.World, req *Request) (*Decision, error) {
 	res, err := w.Authorize(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &Decision{Allowed: res.Allowed(), Policy: res.Policy, FailedChecks: res.FailedChecks, world: w}, nil
+	d := &Decision{Allowed: res.Allowed(), Policy: res.Policy, FailedChecks: res.FailedChecks}
+	if req == nil {
+		return d, nil
+	}
+	if req.Explain {
+		d.Facts = w.Facts()
+	}
+	for i, r := range req.Queries {
+		facts, err := w.Query(ctx, r)
+		if err != nil {
+			return nil, fmt.Errorf("query %d: %w", i, err)
+		}
+		d.Answers = append(d.Answers, facts)
+	}
+	return d, nil
 }
 
 // addRequest adds a request's time, facts and program to a world, before
@@ -145,10 +191,10 @@ func (a *Authorizer) addRequest(w *datalog.World, req *Request) error {
 	return nil
 }
 
-// load returns a new world holding the token's blocks.
-func (a *Authorizer) load(t *Token) (*datalog.World, error) {
-	w := datalog.NewWorld(&datalog.Options{Limits: a.limits, Externs: a.externs})
-	for _, b := range t.blocks {
+// load returns a new world holding a token's blocks.
+func (a *Authorizer) load(blocks []*Block) (*datalog.World, error) {
+	w := datalog.NewWorld(&a.opts)
+	for _, b := range blocks {
 		var key *datalog.PublicKey
 		if b.ExternalKey != nil {
 			k := b.ExternalKey.Datalog()
@@ -178,44 +224,4 @@ func (a *Authorizer) timeFactOf(t time.Time) datalog.Fact {
 // TimeFact is the fact time(t), t truncated to the second.
 func TimeFact(t time.Time) datalog.Fact {
 	return datalog.NewFact("time", datalog.DateOf(t))
-}
-
-// evaluated returns the decision's evaluated world; Release it after use.
-func (d *Decision) evaluated(ctx context.Context) (*datalog.World, error) {
-	if d.world != nil {
-		return d.world, nil
-	}
-	w := d.snap.World()
-	if err := d.auth.addRequest(w, d.req); err != nil {
-		w.Release()
-		return nil, err
-	}
-	if err := w.Run(ctx); err != nil {
-		w.Release()
-		return nil, err
-	}
-	return w, nil
-}
-
-// Facts returns every fact of the evaluated world with its origin, to
-// explain a decision; nil if evaluating it again for the purpose failed
-// (its time limit, say).
-func (d *Decision) Facts() []datalog.FactGroup {
-	w, err := d.evaluated(context.Background())
-	if err != nil {
-		return nil
-	}
-	defer w.Release()
-	return w.Facts()
-}
-
-// Query returns what a rule derives from the evaluated world, as the
-// authorizer sees it: what may this token do?
-func (d *Decision) Query(ctx context.Context, r datalog.Rule) ([]datalog.Fact, error) {
-	w, err := d.evaluated(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer w.Release()
-	return w.Query(ctx, r)
 }

@@ -31,7 +31,7 @@ func TestBatchAcceptsExactlyOneByOne(t *testing.T) {
 	tok := standardToken(t, root)
 	sealed, _ := tok.Seal()
 	for _, tk := range []*Token{tok, sealed} {
-		data, _ := tk.Serialize()
+		data := tk.Serialize()
 		u, err := ParseUnverified(data, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -74,7 +74,7 @@ func TestBatchAcceptsExactlyOneByOne(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, _ := tok.Serialize()
+	data := tok.Serialize()
 	u, _ := ParseUnverified(data, nil)
 	checks := chainChecks(t, u, root.Public())
 	withSmall := append(append([]sigCheck(nil), checks...), sigCheck{key: smallKey, payload: []byte("message"), sig: smallKeySig, block: len(checks)})
@@ -114,7 +114,7 @@ func TestBatchAcceptsExactlyOneByOne(t *testing.T) {
 // another root key and the zero PublicKey.
 func TestBatchExpandedKeys(t *testing.T) {
 	root := mustKey(t, Ed25519)
-	data, _ := standardToken(t, root).Serialize()
+	data := standardToken(t, root).Serialize()
 	u, _ := ParseUnverified(data, nil)
 	pub := root.Public()
 	for range 3 {

@@ -34,8 +34,8 @@ func New(root *PrivateKey, authority *datalog.Program, opts *BlockOptions) (*Tok
 	if opts == nil {
 		opts = &BlockOptions{}
 	}
-	t := &Token{rootKeyID: opts.RootKeyID, syms: format.NewSymbols(), keys: &format.Keys{}, limits: limitsOf(opts.Limits)}
-	data, prog, version, err := encodeBlock(authority, t.syms, t.keys, false, opts.Context)
+	c := &chain{rootKeyID: opts.RootKeyID, syms: format.NewSymbols(), keys: &format.Keys{}, limits: limitsOf(opts.Limits)}
+	data, prog, version, err := encodeBlock(authority, c.syms, c.keys, false, opts.Context)
 	if err != nil {
 		return nil, err
 	}
@@ -51,9 +51,9 @@ func New(root *PrivateKey, authority *datalog.Program, opts *BlockOptions) (*Tok
 	if err != nil {
 		return nil, err
 	}
-	t.push(rawBlock{data: data, nextKey: next.Public(), signature: signature, sigVersion: sigVersion}, prog, version, opts.Context)
-	t.next = next
-	return t, nil
+	c.push(rawBlock{data: data, nextKey: next.Public(), signature: signature, sigVersion: sigVersion}, prog, version, opts.Context)
+	c.next = next
+	return c.token(), nil
 }
 
 // encodeBlock encodes a program at the version its features require, and
@@ -95,20 +95,20 @@ func checkProgram(p *datalog.Program) error {
 	return nil
 }
 
-func (t *Token) push(rb rawBlock, prog *datalog.Program, version uint32, context string) {
-	t.blocks = append(t.blocks, newBlock(len(t.blocks), rb, prog, version, context))
-	t.raw = append(t.raw, rb)
+func (c *chain) push(rb rawBlock, prog *datalog.Program, version uint32, context string) {
+	c.raw = append(c.raw, rb)
+	c.blocks = append(c.blocks, newBlock(len(c.blocks), c.raw, prog, version, context))
 }
 
-// clone copies the token's chain for a new block.
-func (t *Token) clone() *Token {
-	return &Token{
-		rootKeyID: t.rootKeyID,
-		blocks:    append([]*Block(nil), t.blocks...),
-		raw:       append([]rawBlock(nil), t.raw...),
-		syms:      t.syms.Clone(),
-		keys:      t.keys.Clone(),
-		limits:    t.limits,
+// clone copies the chain for a new block.
+func (c *chain) clone() *chain {
+	return &chain{
+		rootKeyID: c.rootKeyID,
+		blocks:    append([]*Block(nil), c.blocks...),
+		raw:       append([]rawBlock(nil), c.raw...),
+		syms:      c.syms.Clone(),
+		keys:      c.keys.Clone(),
+		limits:    c.limits,
 	}
 }
 
@@ -116,33 +116,41 @@ func (t *Token) clone() *Token {
 // more block, signed with the token's own last key. The block's checks
 // can only narrow what the token allows. No other key is needed.
 func (t *Token) Append(p *datalog.Program, opts *BlockOptions) (*Token, error) {
+	n, err := t.chain.append(p, opts)
+	if err != nil {
+		return nil, err
+	}
+	return n.token(), nil
+}
+
+func (c *chain) append(p *datalog.Program, opts *BlockOptions) (*chain, error) {
 	if opts == nil {
 		opts = &BlockOptions{}
 	}
-	if err := t.canAppend(); err != nil {
+	if err := c.canAppend(); err != nil {
 		return nil, err
 	}
-	n := t.clone()
+	n := c.clone()
 	data, prog, version, err := encodeBlock(p, n.syms, n.keys, false, opts.Context)
 	if err != nil {
 		return nil, err
 	}
-	return n.sign(data, prog, version, opts, nil, t.next)
+	return n.sign(data, prog, version, opts, nil, c.next)
 }
 
-func (t *Token) canAppend() error {
-	if t.next == nil {
+func (c *chain) canAppend() error {
+	if c.next == nil {
 		return ErrSealed
 	}
-	if len(t.blocks)+1 > t.limits.MaxBlocks {
-		return limitErr("MaxBlocks", t.limits.MaxBlocks)
+	if len(c.blocks)+1 > c.limits.MaxBlocks {
+		return limitErr("MaxBlocks", c.limits.MaxBlocks)
 	}
 	return nil
 }
 
 // sign signs a new last block with the current last key and generates
 // the next one.
-func (n *Token) sign(data []byte, prog *datalog.Program, version uint32, opts *BlockOptions, ext *externalSig, key *PrivateKey) (*Token, error) {
+func (n *chain) sign(data []byte, prog *datalog.Program, version uint32, opts *BlockOptions, ext *externalSig, key *PrivateKey) (*chain, error) {
 	next, err := GenerateKey(Ed25519, opts.Rand)
 	if err != nil {
 		return nil, err
@@ -168,12 +176,20 @@ func (n *Token) sign(data []byte, prog *datalog.Program, version uint32, opts *B
 // Seal returns the token sealed: its last key is replaced by a signature
 // with it, so that no block can be appended any more.
 func (t *Token) Seal() (*Token, error) {
-	if t.next == nil {
+	n, err := t.chain.seal()
+	if err != nil {
+		return nil, err
+	}
+	return n.token(), nil
+}
+
+func (c *chain) seal() (*chain, error) {
+	if c.next == nil {
 		return nil, ErrSealed
 	}
-	n := t.clone()
+	n := c.clone()
 	last := n.raw[len(n.raw)-1]
-	final, err := t.next.Sign(sig.Seal(last.data, sigKey(last.nextKey), last.signature))
+	final, err := c.next.Sign(sig.Seal(last.data, sigKey(last.nextKey), last.signature))
 	if err != nil {
 		return nil, err
 	}
@@ -190,15 +206,19 @@ type ThirdPartyRequest struct {
 
 // ThirdPartyRequest returns the request for a third-party block.
 func (t *Token) ThirdPartyRequest() (*ThirdPartyRequest, error) {
-	if err := t.canAppend(); err != nil {
+	return t.chain.thirdPartyRequest()
+}
+
+func (c *chain) thirdPartyRequest() (*ThirdPartyRequest, error) {
+	if err := c.canAppend(); err != nil {
 		return nil, err
 	}
-	return &ThirdPartyRequest{previousSignature: bytes.Clone(t.raw[len(t.raw)-1].signature)}, nil
+	return &ThirdPartyRequest{previousSignature: bytes.Clone(c.raw[len(c.raw)-1].signature)}, nil
 }
 
 // Serialize returns the request's wire bytes.
-func (r *ThirdPartyRequest) Serialize() ([]byte, error) {
-	return (&pb.ThirdPartyBlockRequest{PreviousSignature: r.previousSignature}).MarshalVT()
+func (r *ThirdPartyRequest) Serialize() []byte {
+	return mustEncode((&pb.ThirdPartyBlockRequest{PreviousSignature: r.previousSignature}).MarshalVT())
 }
 
 // ParseThirdPartyRequest decodes a request. The legacy fields of old
@@ -241,11 +261,11 @@ func (r *ThirdPartyRequest) Sign(key *PrivateKey, p *datalog.Program) (*ThirdPar
 }
 
 // Serialize returns the signed block's wire bytes.
-func (b *ThirdPartyBlock) Serialize() ([]byte, error) {
-	return (&pb.ThirdPartyBlockContents{
+func (b *ThirdPartyBlock) Serialize() []byte {
+	return mustEncode((&pb.ThirdPartyBlockContents{
 		Payload:           b.payload,
 		ExternalSignature: &pb.ExternalSignature{Signature: b.signature, PublicKey: keyToProto(b.key)},
-	}).MarshalVT()
+	}).MarshalVT())
 }
 
 // ParseThirdPartyBlock decodes a signed third-party block.
@@ -268,27 +288,35 @@ func (b *ThirdPartyBlock) Signer() PublicKey { return b.key }
 // The third party's signature must cover this token's last signature,
 // and the block must decode; then the token's last key signs it as usual.
 func (t *Token) AppendThirdParty(b *ThirdPartyBlock, opts *BlockOptions) (*Token, error) {
+	n, err := t.chain.appendThirdParty(b, opts)
+	if err != nil {
+		return nil, err
+	}
+	return n.token(), nil
+}
+
+func (c *chain) appendThirdParty(b *ThirdPartyBlock, opts *BlockOptions) (*chain, error) {
 	if opts == nil {
 		opts = &BlockOptions{}
 	}
 	if opts.LegacySignature {
 		return nil, fmt.Errorf("%w: third-party blocks are signed with version 1 only", ErrFormat)
 	}
-	if err := t.canAppend(); err != nil {
+	if err := c.canAppend(); err != nil {
 		return nil, err
 	}
-	prev := t.raw[len(t.raw)-1].signature
+	prev := c.raw[len(c.raw)-1].signature
 	if err := b.key.Verify(sig.ExternalV1(b.payload, prev), b.signature); err != nil {
 		return nil, fmt.Errorf("third-party block: %w", err)
 	}
 	ext := &externalSig{signature: b.signature, key: b.key}
-	n := t.clone()
-	blk, err := decodeBlock(len(t.blocks), rawBlock{data: b.payload, external: ext}, nil, nil, t.limits)
+	n := c.clone()
+	blk, err := decodeBlock(0, []rawBlock{{data: b.payload, external: ext}}, nil, nil, c.limits)
 	if err != nil {
 		return nil, fmt.Errorf("third-party block: %w", err)
 	}
 	if err := checkProgram(blk.Program); err != nil {
 		return nil, fmt.Errorf("third-party block: %w", err)
 	}
-	return n.sign(b.payload, blk.Program, blk.Version, opts, ext, t.next)
+	return n.sign(b.payload, blk.Program, blk.Version, opts, ext, c.next)
 }

@@ -15,7 +15,7 @@ func TestCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, _ := tok.Serialize()
+	data := tok.Serialize()
 	keys := KeySet{Keys: map[uint32]PublicKey{7: root.Public()}}
 	c := NewCache(2)
 	first, err := c.Parse(data, keys, nil)
@@ -43,7 +43,7 @@ func TestCache(t *testing.T) {
 	// The cache stays within its size.
 	for i := 0; i < 5; i++ {
 		t2, _ := New(root, mustBlock(t, `user("bob");`), &BlockOptions{RootKeyID: &id})
-		d, _ := t2.Serialize()
+		d := t2.Serialize()
 		if _, err := c.Parse(d, keys, nil); err != nil {
 			t.Fatal(err)
 		}
@@ -57,7 +57,7 @@ func TestCacheConcurrent(t *testing.T) {
 	root := mustKey(t, Ed25519)
 	var datas [][]byte
 	for i := 0; i < 4; i++ {
-		d, _ := standardToken(t, root).Serialize()
+		d := standardToken(t, root).Serialize()
 		datas = append(datas, d)
 	}
 	a, _ := ParseAuthorizer(standardPolicy, nil, nil)
@@ -95,7 +95,7 @@ func TestCacheParseText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, _ := tok.Serialize()
+	data := tok.Serialize()
 	padded := base64.URLEncoding.EncodeToString(data)
 	raw := base64.RawURLEncoding.EncodeToString(data)
 	keys := KeySet{Keys: map[uint32]PublicKey{7: root.Public()}}
@@ -134,7 +134,7 @@ func TestCacheParseText(t *testing.T) {
 	// Evicted entries take their texts with them.
 	for i := 0; i < 3; i++ {
 		t2, _ := New(root, mustBlock(t, `user("bob");`), &BlockOptions{RootKeyID: &id})
-		d, _ := t2.Serialize()
+		d := t2.Serialize()
 		if _, err := c.ParseText(base64.URLEncoding.EncodeToString(d), keys, nil); err != nil {
 			t.Fatal(err)
 		}

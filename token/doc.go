@@ -15,20 +15,23 @@
 //     party), [Token.AppendThirdParty].
 //   - Verifying: [Parse] and [ParseText], or [ParseUnverified] then
 //     [Unverified.Verify], with a root key or a [KeySet] of keys by id.
-//   - Authorizing: an [Authorizer] holds a service's policy, parsed once;
-//     [Authorizer.Authorize] evaluates a token and a [Request] into a
-//     [Decision].
+//   - Authorizing: an [Authorizer] holds a service's policy, compiled
+//     once; [Authorizer.Authorize] evaluates a token and a [Request] into
+//     a [Decision], plain data, with the world's facts and the answers
+//     to queries when the request asks for them.
 //   - Inspecting: [Token.Blocks] gives each block's Datalog, version,
-//     signer and revocation id; [Token.Describe] prints the delegation
+//     [Signer] and revocation id; [Token.Describe] prints the delegation
 //     path for a person.
 //   - Serving many calls: a [Cache] of verified tokens spares a repeated
 //     token its decoding and signature checks ([Cache.ParseText] finds it
-//     by its text), never its authorization. A token authorized again
-//     keeps its blocks and the policy loaded, as a datalog.Snapshot per
-//     authorizer, and each request adds only its own facts. Distinct
-//     tokens that share blocks (an agent narrows its token on each call)
-//     share their verification: the [DefaultSignatureCache] of verified
-//     signatures spares each the signatures of its blocks seen before.
+//     by its text), never its authorization. An Authorizer keeps the
+//     world of a token it authorizes again (its blocks and the policy,
+//     loaded once, a datalog.Frozen) for up to [DefaultCachedWorlds]
+//     tokens, and each request adds only its own facts. A [Token] is a
+//     value: none of this is kept in it. Distinct tokens that share
+//     blocks (an agent narrows its token on each call) share their
+//     verification: the [DefaultSignatureCache] of verified signatures
+//     spares each the signatures of its blocks seen before.
 //
 // # Compatibility
 //
@@ -46,7 +49,9 @@
 // nobody can remove or change one: a block's signature covers its
 // bytes, its next key and (signature version 1) the previous signature.
 // Every signature is checked before any block content is decoded: an
-// [Unverified] token exposes no Datalog. A third-party block carries a
+// [Unverified] token exposes no Datalog but through
+// [Unverified.UntrustedBlocks], and never becomes a [Token] but through
+// [Unverified.Verify]; attenuating one gives an Unverified back. A third-party block carries a
 // second signature, by an outside key, over its contents and the previous
 // signature, so that it is bound to one token; a trusting clause naming
 // that key trusts its facts. Block contents are then evaluated under the

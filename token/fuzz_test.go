@@ -26,10 +26,7 @@ func seedTokens(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	data, err := standardToken(f, root).Serialize()
-	if err != nil {
-		f.Fatal(err)
-	}
+	data := standardToken(f, root).Serialize()
 	f.Add(data)
 }
 
@@ -60,9 +57,6 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		if _, err := tok.Serialize(); err != nil {
-			t.Fatalf("a verified token does not serialize: %v", err)
-		}
 		if _, err := a.Authorize(context.Background(), tok, &Request{Time: requestTime}); err != nil && !isDatalogError(err) {
 			t.Fatalf("untyped evaluation error: %v", err)
 		}
@@ -88,22 +82,24 @@ func FuzzDecodeAuthorize(f *testing.F) {
 			}
 			return
 		}
-		tok, err := u.decode(nil)
+		// Random bytes carry no valid signature: decode the blocks
+		// unverified and authorize them as a token's.
+		c, err := u.decode(nil)
 		if err != nil {
 			if !typedTokenError(err) {
 				t.Fatalf("untyped decoding error: %v", err)
 			}
 			return
 		}
-		for _, b := range tok.Blocks() {
+		for _, b := range c.blocks {
 			_ = b.Program.String()
 		}
 		// The first call evaluates from scratch, the next from a
-		// snapshot of the token and the policy, the third in a world
-		// the second gave back: all three must decide alike.
+		// frozen world of the blocks and the policy, the third in a
+		// world the second gave back: all three must decide alike.
 		var first string
 		for i := range 3 {
-			d, err := a.Authorize(context.Background(), tok, nil)
+			d, err := a.authorize(context.Background(), c.blocks, contentOf(c.raw), &Request{Explain: true})
 			if err != nil && !isDatalogError(err) {
 				t.Fatalf("untyped evaluation error: %v", err)
 			}

@@ -6,19 +6,6 @@ import (
 	"strings"
 )
 
-// Signer says who vouches for block i: the root key for the authority
-// block, the token's previous link for an attenuation block, and also the
-// third party's key for a third-party block.
-func (t *Token) Signer(i int) string {
-	switch {
-	case i == 0:
-		return "root key"
-	case t.blocks[i].ExternalKey != nil:
-		return "third party " + t.blocks[i].ExternalKey.String()
-	}
-	return "holder of block " + fmt.Sprint(i-1)
-}
-
 // Describe prints the token for a person: its root key id, whether it is
 // sealed, then each block in order with its signer, versions, revocation
 // id and Datalog. The chain reads top to bottom as the delegation path.
@@ -33,14 +20,14 @@ func (t *Token) Describe() string {
 		b.WriteString("open: its holder can append blocks\n")
 	}
 	for i, blk := range t.blocks {
-		kind := "attenuation"
-		switch {
-		case i == 0:
-			kind = "authority"
-		case blk.ExternalKey != nil:
+		kind, signer := "authority", blk.Signer.String()
+		switch blk.Signer.Kind {
+		case SignedByPrevious:
+			kind, signer = "attenuation", fmt.Sprint("holder of block ", i-1)
+		case SignedByThirdParty:
 			kind = "third-party"
 		}
-		fmt.Fprintf(&b, "\nblock %d (%s), signed by %s\n", i, kind, t.Signer(i))
+		fmt.Fprintf(&b, "\nblock %d (%s), signed by %s\n", i, kind, signer)
 		fmt.Fprintf(&b, "  datalog v3.%d, signature v%d\n", blk.Version-3, blk.SignatureVersion)
 		if blk.Context != "" {
 			fmt.Fprintf(&b, "  context: %q\n", blk.Context)

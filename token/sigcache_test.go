@@ -37,9 +37,7 @@ func standardFleet(t testing.TB, root *PrivateKey, n int) [][]byte {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if fleet[i], err = tok.Serialize(); err != nil {
-			t.Fatal(err)
-		}
+		fleet[i] = tok.Serialize()
 	}
 	return fleet
 }

@@ -2,10 +2,11 @@ package token
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"strings"
-	"sync/atomic"
 
 	"github.com/codios/codios/datalog"
 	"github.com/codios/codios/token/internal/format"
@@ -41,8 +42,22 @@ type externalSig struct {
 }
 
 // Token is a verified token: every signature checked, every block decoded.
-// It is immutable; attenuating it returns a new Token.
+// It comes only from verification ([Parse], [Unverified.Verify]) or from
+// signing ([New], [Token.Append], ...). It is an immutable value:
+// authorizing it changes nothing in it, and attenuating it returns a new
+// Token.
 type Token struct {
+	chain
+	// content identifies what the blocks say (see contentOf): an
+	// Authorizer keys the world it keeps loaded for a repeated token by
+	// it.
+	content contentID
+}
+
+// chain is a token's blocks, decoded, with what serializes and extends
+// them. A Token holds one verified or signed here; attenuating an
+// Unverified works on one that is neither, and gives an Unverified back.
+type chain struct {
 	rootKeyID *uint32
 	blocks    []*Block
 	raw       []rawBlock
@@ -53,12 +68,43 @@ type Token struct {
 	syms   *format.Symbols
 	keys   *format.Keys
 	limits Limits
-	// authorized counts the Authorize calls on the token, up to 2: a
-	// token authorized a second time (from a Cache, or held by its
-	// caller) keeps snapshots (see snapshotOf); one authorized once, as
-	// most fresh tokens are, costs no bookkeeping.
-	authorized atomic.Int32
-	snapshots  atomic.Pointer[[]tokenSnapshot]
+}
+
+// contentID is a SHA-256 digest of a token's blocks as they are signed:
+// each block's bytes and third-party key. Two tokens with the same
+// content load the same world, whatever their proofs.
+type contentID [sha256.Size]byte
+
+// contentOf digests the blocks of a chain.
+func contentOf(raw []rawBlock) contentID {
+	h := sha256.New()
+	// Lengths and a kind byte frame the parts, so that no two contents
+	// write the same bytes.
+	var buf [10]byte
+	for _, rb := range raw {
+		binary.BigEndian.PutUint64(buf[:], uint64(len(rb.data)))
+		h.Write(buf[:8])
+		h.Write(rb.data)
+		if rb.external == nil {
+			buf[0] = 0
+			h.Write(buf[:1])
+			continue
+		}
+		k := rb.external.key
+		buf[0], buf[1] = 1, byte(k.alg)
+		binary.BigEndian.PutUint64(buf[2:], uint64(len(k.wire)))
+		h.Write(buf[:])
+		h.Write(k.wire)
+	}
+	var id contentID
+	h.Sum(id[:0])
+	return id
+}
+
+// token makes a Token of a chain whose signatures were checked or made
+// here.
+func (c *chain) token() *Token {
+	return &Token{chain: *c, content: contentOf(c.raw)}
 }
 
 // Block is one decoded block of a token.
@@ -83,6 +129,44 @@ type Block struct {
 	// SignatureVersion is the payload format of the block's signature (0
 	// or 1).
 	SignatureVersion uint32
+	// Signer is who vouches for the block.
+	Signer Signer
+}
+
+// Signer says who vouches for a block: the root key for the authority
+// block, the holder of the previous block (its NextKey) for an
+// attenuation block, and a third party for a third-party block, which
+// the previous holder signs too.
+type Signer struct {
+	Kind SignerKind
+	// Key is the previous block's NextKey, or the third party's key. It
+	// is the zero PublicKey for the root key, which the verifier chose.
+	Key PublicKey
+}
+
+// SignerKind is the kind of a block's signer.
+type SignerKind uint8
+
+const (
+	// SignedByRoot: the authority block, signed with the root key.
+	SignedByRoot SignerKind = iota
+	// SignedByPrevious: an attenuation block, signed by the holder of
+	// the previous block.
+	SignedByPrevious
+	// SignedByThirdParty: a third-party block.
+	SignedByThirdParty
+)
+
+// String names the signer for a person: "root key", "holder of the
+// previous block", or "third party" and the key.
+func (s Signer) String() string {
+	switch s.Kind {
+	case SignedByRoot:
+		return "root key"
+	case SignedByPrevious:
+		return "holder of the previous block"
+	}
+	return "third party " + s.Key.String()
 }
 
 // Parse decodes a serialized token and verifies it with the root key
@@ -229,7 +313,11 @@ func (u *Unverified) Verify(keys RootKeys) (*Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	return u.decode(next)
+	c, err := u.decode(next)
+	if err != nil {
+		return nil, err
+	}
+	return c.token(), nil
 }
 
 // verifySignatures checks the chain and the proof. It returns the last
@@ -343,21 +431,23 @@ func signedPayload(blocks []rawBlock, i int) []byte {
 
 // decode decodes every block with its symbol and key tables: the token's
 // growing tables for first-party blocks, fresh ones for third-party blocks.
-func (u *Unverified) decode(next *PrivateKey) (*Token, error) {
-	t := &Token{rootKeyID: u.rootKeyID, raw: u.blocks, next: next, finalSig: u.finalSig, syms: format.NewSymbols(), keys: &format.Keys{}, limits: u.limits}
-	for i, rb := range u.blocks {
-		blk, err := decodeBlock(i, rb, t.syms, t.keys, u.limits)
+// It checks no signature: Verify calls it once they pass.
+func (u *Unverified) decode(next *PrivateKey) (*chain, error) {
+	c := &chain{rootKeyID: u.rootKeyID, raw: u.blocks, next: next, finalSig: u.finalSig, syms: format.NewSymbols(), keys: &format.Keys{}, limits: u.limits}
+	for i := range u.blocks {
+		blk, err := decodeBlock(i, u.blocks, c.syms, c.keys, u.limits)
 		if err != nil {
 			return nil, fmt.Errorf("block %d: %w", i, err)
 		}
-		t.blocks = append(t.blocks, blk)
+		c.blocks = append(c.blocks, blk)
 	}
-	return t, nil
+	return c, nil
 }
 
-// decodeBlock decodes one verified block. A first-party block extends the
+// decodeBlock decodes block i of a chain. A first-party block extends the
 // token's tables; a third-party block is read with tables of its own.
-func decodeBlock(i int, rb rawBlock, syms *format.Symbols, keys *format.Keys, l Limits) (*Block, error) {
+func decodeBlock(i int, chain []rawBlock, syms *format.Symbols, keys *format.Keys, l Limits) (*Block, error) {
+	rb := chain[i]
 	var msg pb.Block
 	if err := pb.UnmarshalBlock(rb.data, &msg); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrFormat, err)
@@ -383,18 +473,23 @@ func decodeBlock(i int, rb rawBlock, syms *format.Symbols, keys *format.Keys, l 
 	if err != nil {
 		return nil, err
 	}
-	return newBlock(i, rb, prog, msg.GetVersion(), msg.GetContext()), nil
+	return newBlock(i, chain, prog, msg.GetVersion(), msg.GetContext()), nil
 }
 
-// newBlock describes block i of a chain, signed as rb, holding prog.
-func newBlock(i int, rb rawBlock, prog *datalog.Program, version uint32, context string) *Block {
+// newBlock describes block i of a chain, holding prog.
+func newBlock(i int, chain []rawBlock, prog *datalog.Program, version uint32, context string) *Block {
+	rb := chain[i]
 	blk := &Block{
 		Index: i, Program: prog, Version: version, Context: context,
 		RevocationID: bytes.Clone(rb.signature), NextKey: rb.nextKey, SignatureVersion: rb.sigVersion,
 	}
-	if rb.external != nil {
+	switch {
+	case rb.external != nil:
 		k := rb.external.key
 		blk.ExternalKey = &k
+		blk.Signer = Signer{Kind: SignedByThirdParty, Key: k}
+	case i > 0:
+		blk.Signer = Signer{Kind: SignedByPrevious, Key: chain[i-1].nextKey}
 	}
 	return blk
 }
@@ -421,7 +516,7 @@ func (t *Token) RevocationIDs() [][]byte {
 }
 
 // Serialize returns the token's wire bytes.
-func (t *Token) Serialize() ([]byte, error) {
+func (t *Token) Serialize() []byte {
 	var secret []byte
 	if t.next != nil {
 		secret = t.next.SecretBytes()
@@ -431,7 +526,7 @@ func (t *Token) Serialize() ([]byte, error) {
 
 // serialize writes a token's chain and proof: the private key of its last
 // link (secret), or the final signature of a sealed token.
-func serialize(rootKeyID *uint32, raw []rawBlock, secret, finalSig []byte) ([]byte, error) {
+func serialize(rootKeyID *uint32, raw []rawBlock, secret, finalSig []byte) []byte {
 	// The messages of the chain come from one allocation per kind: they
 	// live only until they are encoded.
 	var (
@@ -464,17 +559,23 @@ func serialize(rootKeyID *uint32, raw []rawBlock, secret, finalSig []byte) ([]by
 	} else {
 		msg.Proof.Content = &pb.Proof_FinalSignature{FinalSignature: finalSig}
 	}
-	return msg.MarshalVT()
+	return mustEncode(msg.MarshalVT())
+}
+
+// mustEncode is the result of encoding a message this package built. Only
+// a required field left unset fails to encode, and every builder sets
+// them all: an error here is a bug, not bad input.
+func mustEncode(data []byte, err error) []byte {
+	if err != nil {
+		panic("token: encoding a message: " + err.Error())
+	}
+	return data
 }
 
 // String returns the token's text form: its bytes in base64 URL-safe
 // encoding with padding, as other implementations print it.
 func (t *Token) String() string {
-	data, err := t.Serialize()
-	if err != nil {
-		return "<invalid token: " + err.Error() + ">"
-	}
-	return base64.URLEncoding.EncodeToString(data)
+	return base64.URLEncoding.EncodeToString(t.Serialize())
 }
 
 // RootKeys chooses the root public key that verifies a token, from the

@@ -85,10 +85,7 @@ func TestMintAttenuateVerify(t *testing.T) {
 		t.Run(alg.String(), func(t *testing.T) {
 			root := mustKey(t, alg)
 			tok := standardToken(t, root)
-			data, err := tok.Serialize()
-			if err != nil {
-				t.Fatal(err)
-			}
+			data := tok.Serialize()
 			back, err := Parse(data, root.Public(), nil)
 			if err != nil {
 				t.Fatal(err)
@@ -159,7 +156,7 @@ func TestSeal(t *testing.T) {
 	if _, err := sealed.Append(mustBlock(t, `check if true;`), nil); !errors.Is(err, ErrSealed) {
 		t.Errorf("append to sealed: %v", err)
 	}
-	data, _ := sealed.Serialize()
+	data := sealed.Serialize()
 	back, err := Parse(data, root.Public(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -186,7 +183,7 @@ func TestThirdParty(t *testing.T) {
 				t.Fatal(err)
 			}
 			// The request and the signed block travel as bytes.
-			reqData, _ := req.Serialize()
+			reqData := req.Serialize()
 			req, err = ParseThirdPartyRequest(reqData)
 			if err != nil {
 				t.Fatal(err)
@@ -195,7 +192,7 @@ func TestThirdParty(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			signedData, _ := signed.Serialize()
+			signedData := signed.Serialize()
 			signed, err = ParseThirdPartyBlock(signedData)
 			if err != nil {
 				t.Fatal(err)
@@ -204,7 +201,7 @@ func TestThirdParty(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			data, _ := with.Serialize()
+			data := with.Serialize()
 			back, err := Parse(data, root.Public(), nil)
 			if err != nil {
 				t.Fatal(err)
@@ -212,6 +209,23 @@ func TestThirdParty(t *testing.T) {
 			b := back.Blocks()[1]
 			if b.ExternalKey == nil || !b.ExternalKey.Equal(thirdParty.Public()) || b.Version < 5 {
 				t.Fatalf("third-party block: key %v version %d", b.ExternalKey, b.Version)
+			}
+			// Who vouches for each block, as signed and as parsed.
+			for _, tk := range []*Token{with, back} {
+				bs := tk.Blocks()
+				if s := bs[0].Signer; s.Kind != SignedByRoot {
+					t.Errorf("authority block's signer: %v", s)
+				}
+				if s := bs[1].Signer; s.Kind != SignedByThirdParty || !s.Key.Equal(thirdParty.Public()) {
+					t.Errorf("third-party block's signer: %v", s)
+				}
+			}
+			more, err := with.Append(mustBlock(t, `check if user("alice");`), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s := more.Blocks()[2].Signer; s.Kind != SignedByPrevious || !s.Key.Equal(more.Blocks()[1].NextKey) {
+				t.Errorf("attenuation block's signer: %v, want the previous block's next key", s)
 			}
 			trusting, _ := ParseAuthorizer(`allow if group("admin") trusting {key};`, datalog.Params{"key": thirdParty.Public().Datalog()}, nil)
 			plain, _ := ParseAuthorizer(`allow if group("admin");`, nil, nil)
@@ -242,7 +256,7 @@ func TestKeySet(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		data, _ := tok.Serialize()
+		data := tok.Serialize()
 		back, err := Parse(data, keys, nil)
 		if err != nil {
 			t.Fatalf("root key id %d: %v", *c.id, err)
@@ -253,12 +267,12 @@ func TestKeySet(t *testing.T) {
 	}
 	id3 := uint32(3)
 	tok, _ := New(oldKey, mustBlock(t, `user("alice");`), &BlockOptions{RootKeyID: &id3})
-	data, _ := tok.Serialize()
+	data := tok.Serialize()
 	if _, err := Parse(data, keys, nil); !errors.Is(err, ErrUnknownRootKey) {
 		t.Errorf("unknown id: %v", err)
 	}
 	tok, _ = New(oldKey, mustBlock(t, `user("alice");`), nil)
-	data, _ = tok.Serialize()
+	data = tok.Serialize()
 	if _, err := Parse(data, keys, nil); !errors.Is(err, ErrUnknownRootKey) {
 		t.Errorf("no id, no default: %v", err)
 	}
@@ -269,7 +283,7 @@ func TestKeySet(t *testing.T) {
 func TestTampering(t *testing.T) {
 	root := mustKey(t, Ed25519)
 	tok := standardToken(t, root)
-	data, _ := tok.Serialize()
+	data := tok.Serialize()
 	typed := func(err error) bool {
 		return errors.Is(err, ErrFormat) || errors.Is(err, ErrInvalidSignature) || errors.Is(err, ErrInvalidKey) || errors.Is(err, ErrLimit)
 	}
@@ -313,7 +327,7 @@ func TestTampering(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		many, _ = many.Append(mustBlock(t, `check if true;`), nil)
 	}
-	data, _ = many.Serialize()
+	data = many.Serialize()
 	if _, err := Parse(data, root.Public(), &Limits{MaxBlocks: 5}); !errors.Is(err, ErrLimit) {
 		t.Errorf("too many blocks: %v", err)
 	}
@@ -331,7 +345,7 @@ func TestLegacySignature(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	data, _ := tok.Serialize()
+	data := tok.Serialize()
 	back, err := Parse(data, root.Public(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -387,7 +401,7 @@ func TestDescribe(t *testing.T) {
 // chain, and a block repeated, are refused.
 func TestResignedAndDuplicated(t *testing.T) {
 	root := mustKey(t, Ed25519)
-	data, _ := standardToken(t, root).Serialize()
+	data := standardToken(t, root).Serialize()
 	u, err := ParseUnverified(data, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -411,7 +425,7 @@ func TestResignedAndDuplicated(t *testing.T) {
 func TestUnverifiedAttenuation(t *testing.T) {
 	root := mustKey(t, Ed25519)
 	tok, _ := New(root, mustBlock(t, standardAuthority), nil)
-	data, _ := tok.Serialize()
+	data := tok.Serialize()
 	u, err := ParseUnverified(data, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -441,7 +455,7 @@ func TestUnverifiedAttenuation(t *testing.T) {
 	if _, err := sealed.Append(mustBlock(t, `check if true;`), nil); !errors.Is(err, ErrSealed) {
 		t.Errorf("append to sealed: %v", err)
 	}
-	out, _ := sealed.Serialize()
+	out := sealed.Serialize()
 	back, err := Parse(out, root.Public(), nil)
 	if err != nil {
 		t.Fatal(err)

@@ -11,9 +11,9 @@ import (
 // would any token.
 
 // open decodes an unverified token's blocks, without checking a
-// signature, to attenuate it or inspect it. The token it returns must
-// never reach an authorizer: it is not verified.
-func (u *Unverified) open() (*Token, error) {
+// signature, to attenuate it or show it. What it returns is never made
+// a Token: the result of attenuating it is an Unverified again.
+func (u *Unverified) open() (*chain, error) {
 	var next *PrivateKey
 	if u.nextSecret != nil {
 		k, err := u.proofKey()
@@ -25,11 +25,11 @@ func (u *Unverified) open() (*Token, error) {
 	return u.decode(next)
 }
 
-// unverified turns a token built from an unverified one back into one.
-func (t *Token) unverified() *Unverified {
-	u := &Unverified{rootKeyID: t.rootKeyID, blocks: t.raw, finalSig: t.finalSig, limits: t.limits}
-	if t.next != nil {
-		u.nextSecret = t.next.SecretBytes()
+// unverified turns a chain built from an unverified one back into one.
+func (c *chain) unverified() *Unverified {
+	u := &Unverified{rootKeyID: c.rootKeyID, blocks: c.raw, finalSig: c.finalSig, limits: c.limits}
+	if c.next != nil {
+		u.nextSecret = c.next.SecretBytes()
 	}
 	return u
 }
@@ -37,11 +37,11 @@ func (t *Token) unverified() *Unverified {
 // Append attenuates the token as [Token.Append] does, without verifying
 // it first.
 func (u *Unverified) Append(p *datalog.Program, opts *BlockOptions) (*Unverified, error) {
-	t, err := u.open()
+	c, err := u.open()
 	if err != nil {
 		return nil, err
 	}
-	n, err := t.Append(p, opts)
+	n, err := c.append(p, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -50,11 +50,11 @@ func (u *Unverified) Append(p *datalog.Program, opts *BlockOptions) (*Unverified
 
 // Seal seals the token as [Token.Seal] does, without verifying it first.
 func (u *Unverified) Seal() (*Unverified, error) {
-	t, err := u.open()
+	c, err := u.open()
 	if err != nil {
 		return nil, err
 	}
-	n, err := t.Seal()
+	n, err := c.seal()
 	if err != nil {
 		return nil, err
 	}
@@ -64,21 +64,21 @@ func (u *Unverified) Seal() (*Unverified, error) {
 // ThirdPartyRequest returns the request for a third-party block, as
 // [Token.ThirdPartyRequest] does.
 func (u *Unverified) ThirdPartyRequest() (*ThirdPartyRequest, error) {
-	t, err := u.open()
+	c, err := u.open()
 	if err != nil {
 		return nil, err
 	}
-	return t.ThirdPartyRequest()
+	return c.thirdPartyRequest()
 }
 
 // AppendThirdParty appends a signed third-party block, as
 // [Token.AppendThirdParty] does, without verifying the token first.
 func (u *Unverified) AppendThirdParty(b *ThirdPartyBlock, opts *BlockOptions) (*Unverified, error) {
-	t, err := u.open()
+	c, err := u.open()
 	if err != nil {
 		return nil, err
 	}
-	n, err := t.AppendThirdParty(b, opts)
+	n, err := c.appendThirdParty(b, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +86,7 @@ func (u *Unverified) AppendThirdParty(b *ThirdPartyBlock, opts *BlockOptions) (*
 }
 
 // Serialize returns the token's wire bytes.
-func (u *Unverified) Serialize() ([]byte, error) {
+func (u *Unverified) Serialize() []byte {
 	return serialize(u.rootKeyID, u.blocks, u.nextSecret, u.finalSig)
 }
 
@@ -97,9 +97,9 @@ func (u *Unverified) Sealed() bool { return u.nextSecret == nil }
 // tools that show a token they cannot verify. Nothing in them is vouched
 // for: never authorize with them.
 func (u *Unverified) UntrustedBlocks() ([]*Block, error) {
-	t, err := u.open()
+	c, err := u.open()
 	if err != nil {
 		return nil, err
 	}
-	return t.blocks, nil
+	return c.blocks, nil
 }

@@ -89,7 +89,12 @@ func runAuthorize(args []string, stdout, stderr io.Writer) int {
 	case err != nil:
 		return fail(stderr, "authorize", err)
 	}
-	d, err := token.NewAuthorizer(policy, nil).Authorize(context.Background(), t, req)
+	a, err := token.NewAuthorizer(policy, nil)
+	if err != nil {
+		return fail(stderr, "authorize", err)
+	}
+	req.Explain = *explain
+	d, err := a.Authorize(context.Background(), t, req)
 	if err != nil {
 		return fail(stderr, "authorize", err)
 	}
@@ -119,7 +124,7 @@ func newVerdict(d *token.Decision, explained bool) *verdict {
 	}
 	var world []datalog.FactGroup
 	if explained {
-		world = d.Facts()
+		world = d.Facts
 		for _, g := range world {
 			fg := factGroup{Origin: []string{}, Facts: []string{}}
 			for _, o := range g.Origin {

@@ -188,7 +188,7 @@ func runMint(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return nil, err
 		}
-		return t.Serialize()
+		return t.Serialize(), nil
 	})
 }
 
@@ -209,7 +209,7 @@ func runAttenuate(args []string, stdout, stderr io.Writer) int {
 		if u, err = u.Append(p, nil); err != nil {
 			return nil, err
 		}
-		return u.Serialize()
+		return u.Serialize(), nil
 	})
 }
 
@@ -225,6 +225,6 @@ func runSeal(args []string, stdout, stderr io.Writer) int {
 		if u, err = u.Seal(); err != nil {
 			return nil, err
 		}
-		return u.Serialize()
+		return u.Serialize(), nil
 	})
 }

@@ -80,7 +80,7 @@ func runThirdPartyRequest(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return nil, err
 		}
-		return req.Serialize()
+		return req.Serialize(), nil
 	})
 }
 
@@ -117,7 +117,7 @@ func runThirdPartySign(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return nil, err
 		}
-		return b.Serialize()
+		return b.Serialize(), nil
 	})
 }
 
@@ -145,6 +145,6 @@ func runThirdPartyAppend(args []string, stdout, stderr io.Writer) int {
 		if u, err = u.AppendThirdParty(b, nil); err != nil {
 			return nil, err
 		}
-		return u.Serialize()
+		return u.Serialize(), nil
 	})
 }

@@ -174,10 +174,7 @@ func codiosMint(t *testing.T, tc testCase, legacy bool) []byte {
 			t.Fatal(err)
 		}
 	}
-	data, err := tok.Serialize()
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := tok.Serialize()
 	return data
 }
 

@@ -139,10 +139,7 @@ func rebuild(t *testing.T, tc TestCase, orig *token.Token, rootKey *token.Privat
 			t.Fatal(err)
 		}
 	}
-	data, err := tok.Serialize()
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := tok.Serialize()
 	again, err := token.Parse(data, rootKey.Public(), nil)
 	if err != nil {
 		t.Fatalf("rebuilt token: %v", err)
@@ -165,21 +162,14 @@ func appendThirdParty(tok *token.Token, key *token.PrivateKey, prog *datalog.Pro
 	if err != nil {
 		return nil, err
 	}
-	data, err := req.Serialize()
-	if err != nil {
-		return nil, err
-	}
-	if req, err = token.ParseThirdPartyRequest(data); err != nil {
+	if req, err = token.ParseThirdPartyRequest(req.Serialize()); err != nil {
 		return nil, err
 	}
 	blk, err := req.Sign(key, prog)
 	if err != nil {
 		return nil, err
 	}
-	if data, err = blk.Serialize(); err != nil {
-		return nil, err
-	}
-	if blk, err = token.ParseThirdPartyBlock(data); err != nil {
+	if blk, err = token.ParseThirdPartyBlock(blk.Serialize()); err != nil {
 		return nil, err
 	}
 	return tok.AppendThirdParty(blk, nil)

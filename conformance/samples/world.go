@@ -128,10 +128,13 @@ func Authorize(ctx context.Context, tok *token.Token, authorizerCode string) (Ou
 	if err != nil {
 		return Outcome{}, nil, err
 	}
-	a := token.NewAuthorizer(prog, &token.AuthorizerOptions{Externs: Externs})
-	d, err := a.Authorize(ctx, tok, nil)
+	a, err := token.NewAuthorizer(prog, &token.AuthorizerOptions{Externs: Externs})
+	var d *token.Decision
 	if err == nil {
-		return OutcomeOf(d, nil), WorldOf(tok, prog, d.Facts()), nil
+		d, err = a.Authorize(ctx, tok, &token.Request{Explain: true})
+	}
+	if err == nil {
+		return OutcomeOf(d, nil), WorldOf(tok, prog, d.Facts), nil
 	}
 	// A failed authorization has no decision to ask for its facts. Facts
 	// follow from facts and rules alone: evaluate them again, as

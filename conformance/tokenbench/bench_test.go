@@ -69,10 +69,7 @@ func mint(tb testing.TB, n int) ([]byte, token.PublicKey) {
 			tb.Fatal(err)
 		}
 	}
-	data, err := tok.Serialize()
-	if err != nil {
-		tb.Fatal(err)
-	}
+	data := tok.Serialize()
 	return data, root.Public()
 }
 
@@ -98,9 +95,7 @@ func mintFleet(tb testing.TB, n int) ([][]byte, token.PublicKey) {
 		if err != nil {
 			tb.Fatal(err)
 		}
-		if fleet[i], err = tok.Serialize(); err != nil {
-			tb.Fatal(err)
-		}
+		fleet[i] = tok.Serialize()
 	}
 	return fleet, root
 }

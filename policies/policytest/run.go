@@ -184,7 +184,9 @@ func (l *loader) loadCase(tf *testFile, c *testCase) (*loadedCase, error) {
 		return nil, err
 	}
 	lc.policy = prog
-	lc.authorizer = token.NewAuthorizer(prog, &token.AuthorizerOptions{Limits: evalLimits})
+	if lc.authorizer, err = token.NewAuthorizer(prog, &token.AuthorizerOptions{Limits: evalLimits}); err != nil {
+		return nil, err
+	}
 	authority := tf.defaults.authority
 	if c.settings.authority != nil {
 		authority = c.settings.authority
@@ -356,10 +358,7 @@ func decide(f *loadedFile, c *loadedCase) (*token.Decision, error) {
 			return nil, fmt.Errorf("appending block %d: %w", i+1, err)
 		}
 	}
-	data, err := tok.Serialize()
-	if err != nil {
-		return nil, fmt.Errorf("serializing: %w", err)
-	}
+	data := tok.Serialize()
 	received, err := token.Parse(data, f.root.Public(), nil)
 	if err != nil {
 		return nil, fmt.Errorf("parsing the serialized token: %w", err)

@@ -11,7 +11,7 @@ import (
 )
 
 // outcome is a world's decision and facts as text, to compare the world
-// a snapshot starts with one loaded from scratch.
+// a frozen world starts with one loaded from scratch.
 func outcome(t *testing.T, w *World) string {
 	t.Helper()
 	res, err := w.Authorize(context.Background())
@@ -47,9 +47,9 @@ func mustParse(t testing.TB, parse func(string, *ParseOptions) (*Program, error)
 	return p
 }
 
-// snapshotCase is a token's blocks and a policy, authorized for several
+// frozenCase is a token's blocks and a policy, authorized for several
 // requests.
-type snapshotCase struct {
+type frozenCase struct {
 	blocks   []*Program
 	policy   *Program
 	requests [][]Fact
@@ -57,7 +57,7 @@ type snapshotCase struct {
 
 // direct authorizes request i in a world loaded from scratch, the
 // request's facts first, as token.Authorizer adds them.
-func (c *snapshotCase) direct(t *testing.T, i int) string {
+func (c *frozenCase) direct(t *testing.T, i int) string {
 	w := NewWorld(nil)
 	for _, b := range c.blocks {
 		if _, err := w.AddBlock(b, nil); err != nil {
@@ -75,34 +75,41 @@ func (c *snapshotCase) direct(t *testing.T, i int) string {
 	return outcome(t, w)
 }
 
-func (c *snapshotCase) snapshot(t *testing.T) *Snapshot {
+// freeze loads the blocks and the policy, compiled, and freezes them.
+func (c *frozenCase) freeze(t *testing.T) *Frozen {
 	w := NewWorld(nil)
 	for _, b := range c.blocks {
 		if _, err := w.AddBlock(b, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := w.AddAuthorizer(c.policy); err != nil {
-		t.Fatal(err)
-	}
-	s, err := w.Snapshot()
+	policy, err := Compile(c.policy, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s
+	if err := w.AddCompiled(policy); err != nil {
+		t.Fatal(err)
+	}
+	f, err := w.Freeze()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
 
-// fromSnapshot authorizes request i in a world started from s, and
-// releases the world, so that the next request may reuse it.
-func (c *snapshotCase) fromSnapshot(t *testing.T, s *Snapshot, i int) string {
-	w := s.World()
-	for _, f := range c.requests[i] {
-		if err := w.AddFact(f); err != nil {
-			t.Fatal(err)
+// fromFrozen authorizes request i in a world started from f, taken back
+// when done, so that the next request may reuse it.
+func (c *frozenCase) fromFrozen(t *testing.T, f *Frozen, i int) string {
+	var out string
+	f.With(func(w *World) error {
+		for _, fact := range c.requests[i] {
+			if err := w.AddFact(fact); err != nil {
+				t.Fatal(err)
+			}
 		}
-	}
-	out := outcome(t, w)
-	w.Release()
+		out = outcome(t, w)
+		return nil
+	})
 	return out
 }
 
@@ -118,16 +125,16 @@ func manyStrings(name, prefix string, n int) string {
 	return b.String()
 }
 
-// snapshotCases are small and large: a snapshot's interner and relations
+// frozenCases are small and large: a frozen world's interner and relations
 // both below and past the sizes at which maps take over, rules that
-// derive into relations the snapshot already holds, collections, and
-// requests that bring strings and collections new to the snapshot.
-func snapshotCases(t *testing.T) map[string]*snapshotCase {
+// derive into relations the frozen world already holds, collections, and
+// requests that bring strings and collections new to the frozen world.
+func frozenCases(t *testing.T) map[string]*frozenCase {
 	request := func(resource, op string, extra ...Fact) []Fact {
 		return append([]Fact{fact("resource", String(resource)), fact("operation", String(op))}, extra...)
 	}
 	big := manyStrings("owned", "doc", 40)
-	return map[string]*snapshotCase{
+	return map[string]*frozenCase{
 		"small": {
 			blocks: []*Program{
 				mustParse(t, ParseBlock, `right("/a", "read"); right("/a", "write"); check if time($t), $t < 2030-01-01T00:00:00Z;`),
@@ -147,7 +154,7 @@ func snapshotCases(t *testing.T) map[string]*snapshotCase {
 					tags({"x", "y"}); tags({"y"}); tags({"z"}); tags({"w"}); tags({"v"}); tags({"u"}); tags({"t"}); tags({"s"}); tags({"r"});
 					big($i) <- owned($i, $d), $i > 5;
 					owned(100, $d) <- extra($d, $s);`),
-				// Past maxScannedRelations, the snapshot's relations
+				// Past maxScannedRelations, the frozen relations
 				// are found through its map.
 				mustParse(t, ParseBlock, `check if resource($r), $r.starts_with("doc-");
 					check if tags($s), $s.contains("x");
@@ -169,7 +176,7 @@ func snapshotCases(t *testing.T) map[string]*snapshotCase {
 	}
 }
 
-// manyPredicates returns n facts of n predicates new to the snapshot.
+// manyPredicates returns n facts of n predicates new to the frozen world.
 func manyPredicates(n int) []Fact {
 	var fs []Fact
 	for i := range n {
@@ -186,16 +193,16 @@ func manyFacts(name string, n int) []Fact {
 	return fs
 }
 
-func TestSnapshotWorldsDecideAsFreshWorlds(t *testing.T) {
-	for name, c := range snapshotCases(t) {
+func TestFrozenWorldsDecideAsFreshWorlds(t *testing.T) {
+	for name, c := range frozenCases(t) {
 		t.Run(name, func(t *testing.T) {
-			s := c.snapshot(t)
-			// Twice over, so that a world that changed the snapshot
+			s := c.freeze(t)
+			// Twice over, so that a world that changed the frozen world
 			// shows in the next.
 			for round := range 2 {
 				for i := range c.requests {
 					want := c.direct(t, i)
-					if got := c.fromSnapshot(t, s, i); got != want {
+					if got := c.fromFrozen(t, s, i); got != want {
 						t.Errorf("round %d, request %d:\n got %s\nwant %s", round, i, got, want)
 					}
 				}
@@ -204,20 +211,20 @@ func TestSnapshotWorldsDecideAsFreshWorlds(t *testing.T) {
 	}
 }
 
-func TestSnapshotConcurrentWorlds(t *testing.T) {
-	for name, c := range snapshotCases(t) {
+func TestFrozenConcurrentWorlds(t *testing.T) {
+	for name, c := range frozenCases(t) {
 		t.Run(name, func(t *testing.T) {
 			want := make([]string, len(c.requests))
 			for i := range c.requests {
 				want[i] = c.direct(t, i)
 			}
-			s := c.snapshot(t)
+			s := c.freeze(t)
 			var wg sync.WaitGroup
 			for g := range 8 {
 				wg.Go(func() {
 					for k := range 20 {
 						i := (g + k) % len(c.requests)
-						if got := c.fromSnapshot(t, s, i); got != want[i] {
+						if got := c.fromFrozen(t, s, i); got != want[i] {
 							t.Errorf("goroutine %d, request %d:\n got %s\nwant %s", g, i, got, want[i])
 							return
 						}
@@ -229,38 +236,41 @@ func TestSnapshotConcurrentWorlds(t *testing.T) {
 	}
 }
 
-// TestSnapshotWorldQuery queries worlds from a snapshot, each given back
+// TestFrozenWorldQuery queries worlds from a frozen world, each given back
 // after its query and most likely reused by the next.
-func TestSnapshotWorldQuery(t *testing.T) {
-	c := snapshotCases(t)["large"]
-	s := c.snapshot(t)
+func TestFrozenWorldQuery(t *testing.T) {
+	c := frozenCases(t)["large"]
+	s := c.freeze(t)
 	r, err := ParseRule(`can($d) <- right($d, "audit"), $d.starts_with("svc-1")`, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range 3 {
-		w := s.World()
-		if err := w.AddFact(fact("operation", String("audit"))); err != nil {
-			t.Fatal(err)
-		}
-		facts, err := w.Query(context.Background(), r)
+		var facts []Fact
+		err := s.With(func(w *World) error {
+			if err := w.AddFact(fact("operation", String("audit"))); err != nil {
+				return err
+			}
+			var err error
+			facts, err = w.Query(context.Background(), r)
+			return err
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(facts) != 11 { // svc-1, svc-10 ... svc-19
 			t.Errorf("world %d: query found %d facts, want 11: %v", i, len(facts), facts)
 		}
-		w.Release()
 	}
 }
 
-func TestSnapshotMisuse(t *testing.T) {
-	c := snapshotCases(t)["small"]
+func TestFrozenMisuse(t *testing.T) {
+	c := frozenCases(t)["small"]
 	w := NewWorld(nil)
 	if _, err := w.AddBlock(c.blocks[0], nil); err != nil {
 		t.Fatal(err)
 	}
-	s, err := w.Snapshot()
+	s, err := w.Freeze()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,38 +280,49 @@ func TestSnapshotMisuse(t *testing.T) {
 	if _, err := w.Authorize(context.Background()); err == nil {
 		t.Error("a spent world authorized")
 	}
-	if _, err := w.Snapshot(); !errors.Is(err, ErrWorldRan) {
-		t.Errorf("second Snapshot: %v, want ErrWorldRan", err)
+	if _, err := w.Freeze(); !errors.Is(err, ErrWorldRan) {
+		t.Errorf("second Freeze: %v, want ErrWorldRan", err)
 	}
-	sw := s.World()
-	if _, err := sw.AddBlock(c.blocks[1], nil); !errors.Is(err, ErrSnapshotWorld) {
-		t.Errorf("AddBlock on a snapshot's world: %v, want ErrSnapshotWorld", err)
+	compiled, err := Compile(c.policy, nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if err := sw.AddAuthorizer(c.policy); !errors.Is(err, ErrSnapshotWorld) {
-		t.Errorf("AddAuthorizer on a snapshot's world: %v, want ErrSnapshotWorld", err)
-	}
-	if _, err := sw.Snapshot(); !errors.Is(err, ErrSnapshotWorld) {
-		t.Errorf("Snapshot of a snapshot's world: %v, want ErrSnapshotWorld", err)
-	}
+	s.With(func(sw *World) error {
+		if _, err := sw.AddBlock(c.blocks[1], nil); !errors.Is(err, ErrFrozenWorld) {
+			t.Errorf("AddBlock on a frozen world's world: %v, want ErrFrozenWorld", err)
+		}
+		if err := sw.AddAuthorizer(c.policy); !errors.Is(err, ErrFrozenWorld) {
+			t.Errorf("AddAuthorizer on a frozen world's world: %v, want ErrFrozenWorld", err)
+		}
+		if err := sw.AddCompiled(compiled); !errors.Is(err, ErrFrozenWorld) {
+			t.Errorf("AddCompiled on a frozen world's world: %v, want ErrFrozenWorld", err)
+		}
+		if _, err := sw.Freeze(); !errors.Is(err, ErrFrozenWorld) {
+			t.Errorf("Freeze of a frozen world's world: %v, want ErrFrozenWorld", err)
+		}
+		return nil
+	})
 	// A bad request fact is refused with its index among the request's.
-	sw = s.World()
-	sw.AddFact(fact("ok", Integer(1)))
-	sw.AddFact(fact("bad", Variable("x")))
-	_, err = sw.Authorize(context.Background())
+	err = s.With(func(sw *World) error {
+		sw.AddFact(fact("ok", Integer(1)))
+		sw.AddFact(fact("bad", Variable("x")))
+		_, err := sw.Authorize(context.Background())
+		return err
+	})
 	var re *RuleError
 	if !errors.As(err, &re) || re.Index != 1 || !errors.Is(err, ErrInvalidType) {
 		t.Errorf("bad request fact: %v, want an ErrInvalidType RuleError at index 1", err)
 	}
 }
 
-func TestSnapshotLoadError(t *testing.T) {
+func TestFrozenLoadError(t *testing.T) {
 	w := NewWorld(nil)
 	b := &Program{Checks: []Check{{Queries: []Body{{Predicates: []Predicate{{Name: "p", Terms: []Term{nil}}}}}}}}
 	if _, err := w.AddBlock(b, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.Snapshot(); !errors.Is(err, ErrInvalidType) {
-		t.Errorf("Snapshot of a block with a nil term: %v, want ErrInvalidType", err)
+	if _, err := w.Freeze(); !errors.Is(err, ErrInvalidType) {
+		t.Errorf("Freeze of a block with a nil term: %v, want ErrInvalidType", err)
 	}
 }
 
@@ -316,7 +337,7 @@ func mustTime(t *testing.T, s string) time.Time {
 
 // TestTimeLimitOfShortEvaluations: an evaluation too short to read the
 // clock as it goes is still held to its time limit at the end, from a
-// snapshot too.
+// frozen world too.
 func TestTimeLimitOfShortEvaluations(t *testing.T) {
 	opts := &Options{Limits: Limits{MaxTime: time.Nanosecond}}
 	load := func() *World {
@@ -329,14 +350,19 @@ func TestTimeLimitOfShortEvaluations(t *testing.T) {
 		}
 		return w
 	}
-	s, err := load().Snapshot()
+	f, err := load().Freeze()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, w := range map[string]*World{"fresh": load(), "snapshot": s.World()} {
-		var le *LimitError
-		if _, err := w.Authorize(context.Background()); !errors.As(err, &le) || le.Limit != "MaxTime" {
-			t.Errorf("%s: %v, want the MaxTime limit", name, err)
-		}
+	var le *LimitError
+	if _, err := load().Authorize(context.Background()); !errors.As(err, &le) || le.Limit != "MaxTime" {
+		t.Errorf("fresh: %v, want the MaxTime limit", err)
+	}
+	err = f.With(func(w *World) error {
+		_, err := w.Authorize(context.Background())
+		return err
+	})
+	if !errors.As(err, &le) || le.Limit != "MaxTime" {
+		t.Errorf("frozen: %v, want the MaxTime limit", err)
 	}
 }

@@ -10,56 +10,55 @@ import (
 // call, and only the request's facts change. Loading the blocks and the
 // policy into a world (interning their constants, inserting their facts,
 // binding their rules and checks) is most of the cost of a small
-// authorization, and it gives the same world every time. A Snapshot is
-// that world, loaded once and frozen: each call starts a world from it,
-// adds its request's facts and evaluates.
+// authorization, and it gives the same world every time. A Frozen is
+// that world, loaded once: each call starts a world from it, adds its
+// request's facts and evaluates.
 //
-// A world started from a snapshot shares everything of it that
-// evaluation only reads, and copies the rest as it first writes it. The
-// snapshot's relations are frozen: the world copies a relation's header
-// when it adds a fact to it, runs a rule over it or indexes it, and its
-// rows only when it appends to them. Checks and policies are only read,
-// and shared. The rules' scratch buffers are the world's own. Its
-// interner continues the snapshot's: it finds the snapshot's strings and
-// collections through the snapshot's maps, read-only, and interns new
-// ones after them. So any number of worlds may start from one snapshot
-// at once, and a request that only adds facts of its own, checked
-// against the token's, copies nothing.
+// A world started from a Frozen shares everything of it that evaluation
+// only reads, and copies the rest as it first writes it. The frozen
+// relations are copied, header first, when the world adds a fact to one,
+// runs a rule over it or indexes it, and their rows only when it appends
+// to them. Checks and policies are only read, and shared. The rules'
+// scratch buffers are the world's own. Its interner continues the
+// frozen one: it finds the frozen strings and collections through their
+// maps, read-only, and interns new ones after them. So any number of
+// worlds may start from one Frozen at once, and a request that only adds
+// facts of its own, checked against the token's, copies nothing.
 //
-// A world given back with Release is started again for a later request,
-// with the slabs it allocated: on a server idle between calls, memory
+// When a call is done its world is started again for a later call, with
+// the slabs it allocated: on a server idle between calls, memory
 // allocated fresh is what a call pays for most, more than memory it
 // writes again.
 
-// ErrSnapshotWorld is returned by AddBlock and AddAuthorizer on a world
-// started from a snapshot: such a world takes facts only.
-var ErrSnapshotWorld = errors.New("datalog: a world started from a snapshot takes facts only")
+// ErrFrozenWorld is returned by AddBlock, AddAuthorizer and AddCompiled
+// on a world started from a Frozen: such a world takes facts only.
+var ErrFrozenWorld = errors.New("datalog: a world started from a frozen world takes facts only")
 
-// errSnapshotted is the result of running a world that became a snapshot.
-var errSnapshotted = errors.New("datalog: world became a snapshot")
+// errFrozen is the result of running a world that was frozen.
+var errFrozen = errors.New("datalog: world was frozen")
 
-// Snapshot is a world loaded but not evaluated, frozen, from which worlds
-// are started. It is safe for concurrent use.
-type Snapshot struct {
+// Frozen is a world loaded but not evaluated, from which worlds are
+// started, one a call. It is safe for concurrent use.
+type Frozen struct {
 	w    *World
-	pool sync.Pool // of released worlds
+	pool sync.Pool // of worlds whose call is done
 }
 
-// Snapshot loads the world's blocks and authorizer, without evaluating
+// Freeze loads the world's blocks and authorizer, without evaluating
 // them, and freezes the result. The world is spent: running it returns an
-// error, and adding to it ErrWorldRan. The snapshot's worlds authorize
-// exactly as the world would have with the same facts added to its
-// authorizer; an error of loading (a block's invalid rule, say) is
-// returned here.
-func (w *World) Snapshot() (*Snapshot, error) {
+// error, and adding to it ErrWorldRan. The worlds that [Frozen.With]
+// starts authorize exactly as the world would have with the same facts
+// added to its authorizer; an error of loading (a block's invalid rule,
+// say) is returned here.
+func (w *World) Freeze() (*Frozen, error) {
 	if w.ran {
 		return nil, ErrWorldRan
 	}
 	if w.base != nil {
-		return nil, ErrSnapshotWorld
+		return nil, ErrFrozenWorld
 	}
 	w.ran = true
-	w.runErr = errSnapshotted
+	w.runErr = errFrozen
 	if err := w.load(); err != nil {
 		return nil, err
 	}
@@ -70,7 +69,7 @@ func (w *World) Snapshot() (*Snapshot, error) {
 	// Its worlds look up its strings and collections in its maps and
 	// scan only their own: make the maps now, whatever the sizes.
 	w.in.index()
-	// Nothing of the snapshot's may be written after this: drop the
+	// Nothing of the frozen world may be written after this: drop the
 	// buffers its worlds must not share.
 	w.factBuf = nil
 	w.in.keyBuf = nil
@@ -80,18 +79,28 @@ func (w *World) Snapshot() (*Snapshot, error) {
 			r.big.keyBuf = nil
 		}
 	}
-	return &Snapshot{w: w}, nil
+	return &Frozen{w: w}, nil
 }
 
-// World returns a world that starts from the snapshot: a new one, or one
-// given back with [World.Release]. Add the request's facts with AddFact,
-// then call Authorize, Run or Query as on any world.
-func (s *Snapshot) World() *World {
-	if w, _ := s.pool.Get().(*World); w != nil {
-		w.released = false
+// With starts a world from f and calls fn with it: fn adds the call's
+// facts with AddFact, then calls Authorize, Run, Query or Facts as on any
+// world. The world is taken back for a later call when fn returns, so fn
+// must not keep it or let it be used afterwards; what its methods
+// returned (results, facts, and their terms) stays valid. With returns
+// fn's error.
+func (f *Frozen) With(fn func(w *World) error) error {
+	w := f.world()
+	defer w.release()
+	return fn(w)
+}
+
+// world returns a world that starts from f: one whose call is done, or a
+// new one.
+func (f *Frozen) world() *World {
+	if w, _ := f.pool.Get().(*World); w != nil {
 		return w
 	}
-	b := s.w
+	b := f.w
 	w := &World{
 		limits:     b.limits,
 		externs:    b.externs,
@@ -101,15 +110,15 @@ func (s *Snapshot) World() *World {
 		policies:   b.policies,
 		nfacts:     b.nfacts,
 		base:       b,
-		snap:       s,
+		frozen:     f,
 	}
 	w.auth = make([]authInput, 0, 8) // the request's facts
 	w.in = &w.ownIn
 	w.ownIn.continueFrom(b.in)
 	w.ev.w = w
 
-	// The snapshot's relations, frozen: the world copies one when it
-	// first writes to it (see own).
+	// The frozen relations: the world copies one when it first writes to
+	// it (see own).
 	w.relList = append(make([]*relation, 0, len(b.relList)+maxScannedRelations), b.relList...)
 
 	if len(b.rules) > 0 {
@@ -136,17 +145,9 @@ func (s *Snapshot) World() *World {
 	return w
 }
 
-// Release gives a world started from a snapshot back to it, to start
-// another request with what it allocated. Call it once, when done with
-// the world: neither the world nor anything it holds may be used
-// afterwards, Release included, as another request may have it. What it
-// returned (results, facts, and their terms) stays valid. Releasing a
-// world not started from a snapshot does nothing.
-func (w *World) Release() {
-	if w.snap == nil || w.released {
-		return
-	}
-	w.released = true
+// release empties a world started from a Frozen and gives it back, to
+// start a later call with what it allocated.
+func (w *World) release() {
 	b := w.base
 	clear(w.auth)
 	w.auth = w.auth[:0]
@@ -158,7 +159,7 @@ func (w *World) Release() {
 	clear(in.comps)
 	in.strs, in.comps, in.strIDs, in.compIDs = in.strs[:0], in.comps[:0], nil, nil
 
-	// Back to the snapshot's relations; the world's own were carved from
+	// Back to the frozen relations; the world's own were carved from
 	// its arena, kept for the next request.
 	clear(w.relList)
 	w.relList = append(w.relList[:0], b.relList...)
@@ -179,10 +180,10 @@ func (w *World) Release() {
 	clear(w.ev.stack[:cap(w.ev.stack)])
 	w.ev.stack = w.ev.stack[:0]
 	w.factBuf = w.factBuf[:0]
-	w.snap.pool.Put(w)
+	w.frozen.pool.Put(w)
 }
 
-// loadRequest is load for a world started from a snapshot: everything
+// loadRequest is load for a world started from a Frozen: everything
 // is loaded but the facts added since.
 func (w *World) loadRequest() error {
 	// A fact of the request goes to a relation of its own, most often:
@@ -203,7 +204,7 @@ func (w *World) loadRequest() error {
 	if cap(ar.origins) < len(w.auth) {
 		ar.origins = make([]origin, 0, len(w.auth))
 	}
-	// The buffers of the checks' joins, as large as the snapshot's.
+	// The buffers of the checks' joins, as large as the frozen world's.
 	w.full.binding = carve(&ar.vals, cap(b.full.binding), 8)[:0]
 	for i, a := range w.auth {
 		if err := w.loadFact(a.fact, i); err != nil {
