@@ -31,7 +31,8 @@
 //     value: none of this is kept in it. Distinct tokens that share
 //     blocks (an agent narrows its token on each call) share their
 //     verification: the [DefaultSignatureCache] of verified signatures
-//     spares each the signatures of its blocks seen before.
+//     spares each the signatures, and the decoding, of its blocks seen
+//     before.
 //
 // # Compatibility
 //

@@ -313,7 +313,7 @@ func (u *Unverified) Verify(keys RootKeys) (*Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := u.decode(next)
+	c, err := u.decodeCached(next, DefaultSignatureCache.decoded())
 	if err != nil {
 		return nil, err
 	}
@@ -433,13 +433,48 @@ func signedPayload(blocks []rawBlock, i int) []byte {
 // growing tables for first-party blocks, fresh ones for third-party blocks.
 // It checks no signature: Verify calls it once they pass.
 func (u *Unverified) decode(next *PrivateKey) (*chain, error) {
-	c := &chain{rootKeyID: u.rootKeyID, raw: u.blocks, next: next, finalSig: u.finalSig, syms: format.NewSymbols(), keys: &format.Keys{}, limits: u.limits}
-	for i := range u.blocks {
+	return u.decodeCached(next, nil)
+}
+
+// decodeCached is decode through the decoded prefixes of a signature
+// cache (see prefixcache.go), for a chain whose signatures all passed:
+// only verified chains are remembered.
+func (u *Unverified) decodeCached(next *PrivateKey, cache *prefixCache) (*chain, error) {
+	c := &chain{rootKeyID: u.rootKeyID, raw: u.blocks, next: next, finalSig: u.finalSig, limits: u.limits}
+	c.blocks = make([]*Block, 0, len(u.blocks))
+	var shorter, whole prefixDigest
+	start := 0
+	if cache != nil {
+		shorter, whole = digestPrefixes(u.blocks, u.limits.Datalog.MaxDepth)
+		if p := cache.get(whole); p != nil {
+			c.blocks, c.syms, c.keys = append(c.blocks, p.blocks...), p.syms, p.keys
+			return c, nil
+		}
+		if p := cache.get(shorter); p != nil && len(u.blocks) > 1 {
+			c.blocks = append(c.blocks, p.blocks...)
+			// The cached tables are shared: extend copies.
+			c.syms, c.keys = p.syms.Clone(), p.keys.Clone()
+			start = len(p.blocks)
+		}
+	}
+	if start == 0 {
+		c.syms, c.keys = format.NewSymbols(), &format.Keys{}
+	}
+	for i := start; i < len(u.blocks); i++ {
+		if cache != nil && start == 0 && i == len(u.blocks)-1 && i > 0 {
+			// The first n-1 blocks, for the tokens narrowed from this one.
+			cache.add(newDecodedPrefix(shorter, u.blocks, c.blocks[:i:i], c.syms.Clone(), c.keys.Clone()))
+		}
 		blk, err := decodeBlock(i, u.blocks, c.syms, c.keys, u.limits)
 		if err != nil {
 			return nil, fmt.Errorf("block %d: %w", i, err)
 		}
 		c.blocks = append(c.blocks, blk)
+	}
+	if cache != nil {
+		// The tables are the chain's from here on, never extended: an
+		// attenuation copies them first.
+		cache.add(newDecodedPrefix(whole, u.blocks, c.blocks[:len(c.blocks):len(c.blocks)], c.syms, c.keys))
 	}
 	return c, nil
 }
