@@ -18,8 +18,9 @@ type BudgetStore interface {
 }
 
 // BudgetKey is one budget with the key its count is shared under: the
-// revocation id of the block that declared it and its place in the block.
-// Every token derived from that block shares the count.
+// revocation id of the block that declared it, in hex, and its place in
+// the block ("<hex>/0"). Every token derived from that block shares the
+// count.
 type BudgetKey struct {
 	Key string
 	Budget

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/codios/codios/datalog"
+	"github.com/codios/codios/token"
 )
 
 // DefaultCallTTL is the life of a per-call token when TransportOptions
@@ -82,6 +83,6 @@ func callBlock(method, path string, expires time.Time) *datalog.Program {
 	if err != nil {
 		panic("sdk: per-call check does not parse: " + err.Error())
 	}
-	p.Checks = append(p.Checks, c, expiryCheck(expires))
+	p.Checks = append(p.Checks, c, token.ExpiryCheck(expires))
 	return p
 }
