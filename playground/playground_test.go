@@ -15,6 +15,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/codios/codios/internal/decisionjson"
 )
 
 // newServer returns the playground as an internal server, for its keys,
@@ -236,13 +238,16 @@ func TestAuthorizeDeny(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("status %d: %s", code, body)
 	}
-	want := decisionView{
+	want := &decisionjson.Decision{
 		Allowed: false,
-		Policy:  &policyView{Index: 0, Kind: "allow", Source: res.Authorizer[0].Text[:len(res.Authorizer[0].Text)-1]},
-		FailedChecks: []failedCheck{{
-			Block: 1, Where: "block 1", Index: 0, Source: `check if operation("read")`,
+		Policy:  &decisionjson.Policy{Index: 0, Kind: "allow", Source: res.Authorizer[0].Text[:len(res.Authorizer[0].Text)-1]},
+		FailedChecks: []decisionjson.Check{{
+			Block: 1, Index: 0, Agent: "research", Source: `check if operation("read")`,
 			Missing: []string{`operation("read")`},
 		}},
+	}
+	for _, b := range res.Token.Blocks {
+		want.Blocks = append(want.Blocks, decisionjson.Block{Index: b.Index, Signer: b.Signer, ExternalKey: b.ExternalKey})
 	}
 	if diff := cmp.Diff(want, res.Decision); diff != "" {
 		t.Errorf("decision (-want +got):\n%s", diff)

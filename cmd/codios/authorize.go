@@ -9,31 +9,16 @@ import (
 	"time"
 
 	"github.com/codios/codios/datalog"
+	"github.com/codios/codios/internal/decisionjson"
 	"github.com/codios/codios/internal/explain"
 	"github.com/codios/codios/token"
 )
 
-// verdict is what authorize prints with --json.
+// verdict is what authorize prints with --json: the decision in its one
+// JSON form and, with --explain, the world.
 type verdict struct {
-	Allowed      bool          `json:"allowed"`
-	Policy       *policyResult `json:"policy"`
-	FailedChecks []failedCheck `json:"failed_checks"`
-	World        []factGroup   `json:"world,omitempty"`
-}
-
-type policyResult struct {
-	Index  int    `json:"index"`
-	Kind   string `json:"kind"`
-	Source string `json:"source"`
-}
-
-type failedCheck struct {
-	Block  string `json:"block"`
-	Index  int    `json:"index"`
-	Source string `json:"source"`
-	// Missing are the check's predicates that no fact of the world
-	// matches, with --explain.
-	Missing []string `json:"missing,omitempty"`
+	*decisionjson.Decision
+	World []factGroup `json:"world,omitempty"`
 }
 
 type factGroup struct {
@@ -93,7 +78,7 @@ func runAuthorize(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "authorize", err)
 	}
-	v := newVerdict(d, *explain)
+	v := newVerdict(d, t, *explain)
 	code := exitOK
 	if !v.Allowed {
 		code = exitDeny
@@ -108,35 +93,24 @@ func runAuthorize(args []string, stdout, stderr io.Writer) int {
 	return code
 }
 
-func newVerdict(d *token.Decision, explained bool) *verdict {
-	v := &verdict{Allowed: d.Allowed, FailedChecks: []failedCheck{}}
-	if d.Policy != nil {
-		kind := "deny"
-		if d.Policy.Policy.Kind == datalog.Allow {
-			kind = "allow"
-		}
-		v.Policy = &policyResult{Index: d.Policy.Index, Kind: kind, Source: d.Policy.Policy.String()}
+func newVerdict(d *token.Decision, t *token.Token, explained bool) *verdict {
+	v := &verdict{Decision: decisionjson.New(d, t)}
+	if !explained {
+		return v
 	}
-	var world []datalog.FactGroup
-	if explained {
-		world = d.Facts()
-		for _, g := range world {
-			fg := factGroup{Origin: []string{}, Facts: []string{}}
-			for _, o := range g.Origin {
-				fg.Origin = append(fg.Origin, o.String())
-			}
-			for _, f := range g.Facts {
-				fg.Facts = append(fg.Facts, f.String())
-			}
-			v.World = append(v.World, fg)
+	world := d.Facts()
+	for _, g := range world {
+		fg := factGroup{Origin: []string{}, Facts: []string{}}
+		for _, o := range g.Origin {
+			fg.Origin = append(fg.Origin, o.String())
 		}
+		for _, f := range g.Facts {
+			fg.Facts = append(fg.Facts, f.String())
+		}
+		v.World = append(v.World, fg)
 	}
-	for _, fc := range d.FailedChecks {
-		c := failedCheck{Block: fc.Block.String(), Index: fc.Index, Source: fc.Check.String()}
-		if explained {
-			c.Missing = explain.Missing(fc.Check, world)
-		}
-		v.FailedChecks = append(v.FailedChecks, c)
+	for i, fc := range d.FailedChecks {
+		v.FailedChecks[i].Missing = explain.Missing(fc.Check, world)
 	}
 	return v
 }
@@ -158,7 +132,7 @@ func (v *verdict) print(w io.Writer) {
 		fmt.Fprintf(w, "%s: no policy matched\n", decision)
 	}
 	for _, c := range v.FailedChecks {
-		fmt.Fprintf(w, "failed check: %s, check %d: %s\n", c.Block, c.Index, c.Source)
+		fmt.Fprintf(w, "failed check: %s, check %d: %s\n", c.Where(), c.Index, c.Source)
 		for _, m := range c.Missing {
 			fmt.Fprintf(w, "  no fact matches %s\n", m)
 		}

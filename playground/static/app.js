@@ -373,6 +373,7 @@ function show(res, s) {
   const d = res.decision;
   const failedIn = new Map(); // block index -> [failed checks]
   for (const fc of d.failed_checks) {
+    fc.missing = fc.missing || []; // omitted when empty
     if (!failedIn.has(fc.block)) failedIn.set(fc.block, []);
     failedIn.get(fc.block).push(fc);
   }
@@ -388,7 +389,7 @@ function show(res, s) {
       d.policy ? el('code', {}, d.policy.source) : null),
     d.failed_checks.length ? el('ul', {class: 'failed-checks'}, d.failed_checks.map((fc) =>
       el('li', {class: 'failed-check'},
-        `${fc.where}, check ${fc.index}: `, el('code', {}, fc.source),
+        `${fc.block === -1 ? 'authorizer' : 'block ' + fc.block}, check ${fc.index}: `, el('code', {}, fc.source),
         fc.missing.length ? el('div', {class: 'missing'}, 'no fact matches: ', fc.missing.map((m) => el('code', {}, m))) : null))) : null));
 
   // The failed checks in the editors, and the matched policy.
