@@ -52,6 +52,8 @@ type transport struct {
 	opts  TransportOptions
 }
 
+var _ http.RoundTripper = (*transport)(nil)
+
 // RoundTrip implements http.RoundTripper. It leaves the caller's request
 // unchanged, as the interface requires, and sends a copy.
 func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {

@@ -313,8 +313,8 @@ func callDetails(rec *sdk.AuditRecord) []string {
 		out = append(out, "failed check: "+where+": "+clean(c.Source))
 	}
 	switch {
-	case rec.Outcome == sdk.OutcomeDeny && len(rec.FailedChecks) == 0 && rec.Policy != "":
-		out = append(out, "policy: "+clean(rec.Policy))
+	case rec.Outcome == sdk.OutcomeDeny && len(rec.FailedChecks) == 0 && rec.Policy != nil:
+		out = append(out, "policy: "+clean(rec.Policy.Source))
 	case rec.Outcome == sdk.OutcomeDeny && len(rec.FailedChecks) == 0:
 		out = append(out, "no policy matched")
 	case rec.Outcome != sdk.OutcomeDeny && rec.Reason != "":
