@@ -264,7 +264,7 @@ func (s *server) authorize(r *http.Request, in *authorizeRequest) (*authorizeRes
 	out := &authorizeResponse{
 		Token:      view,
 		Authorizer: lines(authorizer),
-		Decision:   viewDecision(d, tok, labels),
+		Decision:   viewDecision(d, tok, labels, blocks),
 		World:      []factGroup{},
 		Agents:     s.agents(in),
 	}
@@ -430,14 +430,23 @@ func lines(p *datalog.Program) []line {
 }
 
 // viewDecision is the decision in its JSON form, each failed check with
-// the facts it misses and the label of its block.
-func viewDecision(d *token.Decision, tok *token.Token, labels []string) *decisionjson.Decision {
+// the facts it misses, the label of its block and its place in its
+// editor. A token keeps no source, so the place of a block's check is
+// found in the program parsed from the block's editor, when the page
+// built the token from its editors (blocks is nil for a pasted token).
+func viewDecision(d *token.Decision, tok *token.Token, labels []string, blocks []*datalog.Program) *decisionjson.Decision {
 	v := decisionjson.New(d, tok)
 	world := d.Facts()
 	for i, fc := range d.FailedChecks {
-		v.FailedChecks[i].Missing = explain.Missing(fc.Check, world)
-		if b := int(fc.Block); b >= 0 && b < len(labels) {
-			v.FailedChecks[i].Agent = labels[b]
+		c := &v.FailedChecks[i]
+		c.Missing = explain.Missing(fc.Check, world)
+		b := int(fc.Block)
+		if b >= 0 && b < len(labels) {
+			c.Agent = labels[b]
+		}
+		if b >= 0 && b < len(blocks) && fc.Index < len(blocks[b].Checks) {
+			pos := blocks[b].Checks[fc.Index].Pos
+			c.Line, c.Col = pos.Line, pos.Column
 		}
 	}
 	return v

@@ -251,7 +251,7 @@ func TestAuditChain(t *testing.T) {
 	}
 	rec := f.audit.last(t)
 	if rec.Outcome != OutcomeAllow || rec.Service != "reports" || rec.Method != "GET" ||
-		rec.Path != "/reports/q3/summary.txt" || rec.RequestID == "" || rec.Policy == nil || rec.Policy.Index != 0 {
+		rec.Path != "/reports/q3/summary.txt" || rec.RequestID == "" || rec.Policy == nil || rec.Policy.Index != 0 || rec.Policy.Line != 2 || rec.Policy.Col != 1 {
 		t.Errorf("record %+v", rec)
 	}
 	if w.Header().Get("X-Request-Id") != rec.RequestID {

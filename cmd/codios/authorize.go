@@ -79,6 +79,7 @@ func runAuthorize(args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "authorize", err)
 	}
 	v := newVerdict(d, t, *explain)
+	v.placeIn(*policyFile)
 	code := exitOK
 	if !v.Allowed {
 		code = exitDeny
@@ -115,6 +116,30 @@ func newVerdict(d *token.Decision, t *token.Token, explained bool) *verdict {
 	return v
 }
 
+// placeIn names the policy file in the positions of the matched policy
+// and of the authorizer's checks: the token's checks have no source.
+func (v *verdict) placeIn(policyFile string) {
+	if policyFile == "-" {
+		policyFile = "<stdin>"
+	}
+	if v.Policy != nil && v.Policy.Line > 0 {
+		v.Policy.File = policyFile
+	}
+	for i := range v.FailedChecks {
+		if c := &v.FailedChecks[i]; c.Block == int(datalog.AuthorizerBlock) && c.Line > 0 {
+			c.File = policyFile
+		}
+	}
+}
+
+// at is " (file:line:col)", or nothing for an unknown position.
+func at(p decisionjson.Position) string {
+	if s := p.At(); s != "" {
+		return " (" + s + ")"
+	}
+	return ""
+}
+
 func (v *verdict) print(w io.Writer) {
 	decision := "deny"
 	if v.Allowed {
@@ -127,12 +152,12 @@ func (v *verdict) print(w io.Writer) {
 		}
 	}
 	if v.Policy != nil {
-		fmt.Fprintf(w, "%s: policy %d matched: %s\n", decision, v.Policy.Index, v.Policy.Source)
+		fmt.Fprintf(w, "%s: policy %d%s matched: %s\n", decision, v.Policy.Index, at(v.Policy.Position), v.Policy.Source)
 	} else {
 		fmt.Fprintf(w, "%s: no policy matched\n", decision)
 	}
 	for _, c := range v.FailedChecks {
-		fmt.Fprintf(w, "failed check: %s, check %d: %s\n", c.Where(), c.Index, c.Source)
+		fmt.Fprintf(w, "failed check: %s, check %d%s: %s\n", c.Where(), c.Index, at(c.Position), c.Source)
 		for _, m := range c.Missing {
 			fmt.Fprintf(w, "  no fact matches %s\n", m)
 		}

@@ -40,6 +40,7 @@ type Policy struct {
 	Kind string `json:"kind"`
 	// Source is the policy's canonical Datalog.
 	Source string `json:"source"`
+	Position
 }
 
 // Check is a check that failed.
@@ -54,9 +55,46 @@ type Check struct {
 	Agent string `json:"agent,omitempty"`
 	// Source is the check's canonical Datalog.
 	Source string `json:"source"`
+	Position
 	// Missing, when the decision is explained, are the check's
 	// predicates that no fact of the world matches.
 	Missing []string `json:"missing,omitempty"`
+}
+
+// Position is where a check or a policy is in its source: absent for
+// one decoded from a token, which keeps no source.
+type Position struct {
+	// File names the source when the caller knows it: the CLI's policy
+	// file.
+	File string `json:"file,omitempty"`
+	// Line and Col count from 1; zero when unknown.
+	Line int `json:"line,omitempty"`
+	Col  int `json:"col,omitempty"`
+}
+
+func positionOf(p datalog.Pos) Position { return Position{Line: p.Line, Col: p.Column} }
+
+// At is file:line:col, line:col without a file, or "" when unknown.
+func (p Position) At() string {
+	if p.Line <= 0 {
+		return ""
+	}
+	s := strconv.Itoa(p.Line) + ":" + strconv.Itoa(p.Col)
+	if p.File != "" {
+		s = p.File + ":" + s
+	}
+	return s
+}
+
+func (p *Position) appendJSON(b []byte) []byte {
+	if p.File != "" {
+		b = AppendString(append(b, `,"file":`...), p.File)
+	}
+	if p.Line > 0 {
+		b = strconv.AppendInt(append(b, `,"line":`...), int64(p.Line), 10)
+		b = strconv.AppendInt(append(b, `,"col":`...), int64(p.Col), 10)
+	}
+	return b
 }
 
 // Block is a block of the token.
@@ -95,12 +133,12 @@ func NewPolicy(p *datalog.MatchedPolicy) *Policy {
 	if p.Policy.Kind == datalog.Allow {
 		kind = "allow"
 	}
-	return &Policy{Index: p.Index, Kind: kind, Source: p.Policy.String()}
+	return &Policy{Index: p.Index, Kind: kind, Source: p.Policy.String(), Position: positionOf(p.Policy.Pos)}
 }
 
 // NewCheck is a failed check in JSON.
 func NewCheck(fc datalog.FailedCheck) Check {
-	return Check{Block: int(fc.Block), Index: fc.Index, Source: fc.Check.String()}
+	return Check{Block: int(fc.Block), Index: fc.Index, Source: fc.Check.String(), Position: positionOf(fc.Check.Pos)}
 }
 
 // Where names the check's block as people read it: "block 1",
@@ -112,6 +150,7 @@ func (p *Policy) AppendJSON(b []byte) []byte {
 	b = strconv.AppendInt(append(b, `{"index":`...), int64(p.Index), 10)
 	b = AppendString(append(b, `,"kind":`...), p.Kind)
 	b = AppendString(append(b, `,"source":`...), p.Source)
+	b = p.Position.appendJSON(b)
 	return append(b, '}')
 }
 
@@ -137,6 +176,7 @@ func (c *Check) AppendJSON(b []byte) []byte {
 		b = AppendString(append(b, `,"agent":`...), c.Agent)
 	}
 	b = AppendString(append(b, `,"source":`...), c.Source)
+	b = c.Position.appendJSON(b)
 	if len(c.Missing) > 0 {
 		b = append(b, `,"missing":[`...)
 		for i, m := range c.Missing {

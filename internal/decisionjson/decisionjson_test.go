@@ -15,10 +15,10 @@ import (
 func TestRoundTrip(t *testing.T) {
 	in := Decision{
 		Allowed: false,
-		Policy:  &Policy{Index: 2, Kind: "deny", Source: `deny if "quote\"d" and ünïcode` + "\n\x00\xff"},
+		Policy:  &Policy{Index: 2, Kind: "deny", Source: `deny if "quote\"d" and ünïcode` + "\n\x00\xff", Position: Position{File: "a \"b\".datalog", Line: 4, Col: 9}},
 		FailedChecks: []Check{
-			{Block: -1, Index: 0, Source: "check if a"},
-			{Block: 3, Index: 1, Agent: "research", Source: `check if b("\\")`, Missing: []string{"b($x)", "c\t"}},
+			{Block: -1, Index: 0, Source: "check if a", Position: Position{Line: 1, Col: 1}},
+			{Block: 3, Index: 1, Agent: "research", Source: `check if b("\\")`, Position: Position{Line: 2, Col: 5}, Missing: []string{"b($x)", "c\t"}},
 		},
 		Blocks: []Block{{Index: 0, Signer: "root"}, {Index: 1, Signer: "x", ExternalKey: "ed25519/00"}},
 	}
@@ -34,7 +34,7 @@ func TestRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(in, out) {
 		t.Errorf("round trip:\n got %+v\nwant %+v\n%s", out, in, data)
 	}
-	want := `{"block":3,"index":1,"agent":"research","source":"check if b(\"\\\\\")","missing":["b($x)","c\t"]}`
+	want := `{"block":3,"index":1,"agent":"research","source":"check if b(\"\\\\\")","line":2,"col":5,"missing":["b($x)","c\t"]}`
 	if got := string(in.FailedChecks[1].AppendJSON(nil)); got != want {
 		t.Errorf("check:\n got %s\nwant %s", got, want)
 	}
@@ -75,9 +75,10 @@ func TestNew(t *testing.T) {
 	}
 	got := New(d, tok)
 	want := &Decision{
-		Policy: &Policy{Index: 1, Kind: "allow", Source: `allow if right("read")`},
+		Policy: &Policy{Index: 1, Kind: "allow", Source: `allow if right("read")`, Position: Position{Line: 3, Col: 1}},
 		FailedChecks: []Check{
-			{Block: -1, Index: 0, Source: "check if resource($r)"},
+			{Block: -1, Index: 0, Source: "check if resource($r)", Position: Position{Line: 1, Col: 1}},
+			// A token keeps no source: its checks have no position.
 			{Block: 0, Index: 0, Source: `check if operation("read")`},
 		},
 		Blocks: []Block{{Index: 0, Signer: tok.Signer(0)}},
@@ -87,5 +88,12 @@ func TestNew(t *testing.T) {
 	}
 	if w := got.FailedChecks[0].Where(); w != "authorizer" {
 		t.Errorf("Where: %q", w)
+	}
+	got.Policy.File = "policy.datalog"
+	if at := got.Policy.At(); at != "policy.datalog:3:1" {
+		t.Errorf("At: %q", at)
+	}
+	if at := got.FailedChecks[1].At(); at != "" {
+		t.Errorf("At of an unknown position: %q", at)
 	}
 }
