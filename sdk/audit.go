@@ -68,7 +68,9 @@ type AuditPolicy = decisionjson.Policy
 type AuditCheck = decisionjson.Check
 
 // AuditSink receives every decision's record. An error fails the call
-// closed (503): a decision that leaves no record is not made.
+// closed (503): a decision that leaves no record is not made. The record
+// shares its policy and chain with other records: read it, do not modify
+// it.
 type AuditSink interface {
 	Audit(ctx context.Context, rec *AuditRecord) error
 }

@@ -130,7 +130,7 @@ func NewMiddleware(cfg Config) (*Middleware, error) {
 		return nil, errors.New("sdk: no policy: compile one with token.ParseAuthorizer or LoadPolicy")
 	}
 	if cfg.Audit == nil {
-		return nil, errors.New("sdk: no audit sink: give OpenAuditFile's, NewAuditWriter's or DiscardAudit for tests")
+		return nil, errors.New("sdk: no audit sink: give one (OpenAuditFile, NewAuditWriter; DiscardAudit in tests)")
 	}
 	m := &Middleware{cfg: cfg, serviceFact: newFact("service", datalog.String(cfg.Service))}
 	if m.cfg.Map == nil {
