@@ -2,6 +2,25 @@ package datalog
 
 import "strconv"
 
+// Pos is where a statement starts in its source text: a line and a column,
+// both from 1 (the column counts characters). The zero value is unknown: a
+// program decoded from the wire has no source. A position never takes part
+// in printing, in the wire form or in what a statement means.
+type Pos struct {
+	Line, Column int
+}
+
+// IsValid reports whether the position is known.
+func (p Pos) IsValid() bool { return p.Line > 0 }
+
+// String prints line:col, or "-" for an unknown position.
+func (p Pos) String() string {
+	if !p.IsValid() {
+		return "-"
+	}
+	return strconv.Itoa(p.Line) + ":" + strconv.Itoa(p.Column)
+}
+
 // Predicate is a name applied to terms: right("file1", $op).
 type Predicate struct {
 	Name  string
@@ -29,6 +48,7 @@ func NewFact(name string, terms ...Term) Fact {
 type Rule struct {
 	Head Predicate
 	Body Body
+	Pos  Pos // of the head, when parsed
 }
 
 // Body is what a rule, a check or a policy matches: predicates joined on
@@ -58,6 +78,7 @@ const (
 type Check struct {
 	Kind    CheckKind
 	Queries []Body
+	Pos     Pos // of its first keyword, when parsed
 }
 
 // PolicyKind is what a matching policy decides.
@@ -73,6 +94,7 @@ const (
 type Policy struct {
 	Kind    PolicyKind
 	Queries []Body
+	Pos     Pos // of its first keyword, when parsed
 }
 
 // ScopeKind is the kind of origin a trusting clause names.

@@ -77,7 +77,7 @@ func ParseRule(src string, opts *ParseOptions) (Rule, error) {
 			p.failAt(pos, headTermsMessage)
 		}
 		p.expect(scan.LeftArrow)
-		r = Rule{Head: head, Body: p.body(headVars)}
+		r = Rule{Head: head, Body: p.body(headVars), Pos: astPos(pos)}
 	})
 	return r, err
 }
@@ -397,7 +397,7 @@ func (p *parser) element(prog *Program, authorizer bool) {
 			if len(pred.Terms) == 0 {
 				p.failAt(pos, headTermsMessage)
 			}
-			prog.Rules = append(prog.Rules, Rule{Head: pred, Body: p.body(vars)})
+			prog.Rules = append(prog.Rules, Rule{Head: pred, Body: p.body(vars), Pos: astPos(pos)})
 			return
 		}
 		if len(vars) > 0 {
@@ -417,9 +417,9 @@ func (p *parser) element(prog *Program, authorizer bool) {
 }
 
 func (p *parser) check() Check {
+	c := Check{Kind: CheckIf, Pos: astPos(p.tok().Pos)}
 	kw := p.next().Text
 	mode := p.next().Text
-	c := Check{Kind: CheckIf}
 	switch {
 	case kw == "reject":
 		c.Kind = RejectIf
@@ -431,7 +431,7 @@ func (p *parser) check() Check {
 }
 
 func (p *parser) policy() Policy {
-	pol := Policy{Kind: Allow}
+	pol := Policy{Kind: Allow, Pos: astPos(p.tok().Pos)}
 	if p.next().Text == "deny" {
 		pol.Kind = Deny
 	}
@@ -439,6 +439,9 @@ func (p *parser) policy() Policy {
 	pol.Queries = p.queries()
 	return pol
 }
+
+// astPos is the public form of a scanner position.
+func astPos(pos scan.Pos) Pos { return Pos{Line: pos.Line, Column: pos.Col} }
 
 func (p *parser) queries() []Body {
 	qs := []Body{p.body(nil)}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -47,8 +48,28 @@ const (
 )
 
 // astCmp compares ASTs: empty and nil slices are the same, since the
-// parser's choice between them means nothing.
-var astCmp = []cmp.Option{cmpopts.EquateEmpty()}
+// parser's choice between them means nothing, and positions are ignored,
+// since they are not part of what a statement means.
+var astCmp = []cmp.Option{cmpopts.EquateEmpty(), cmpopts.IgnoreTypes(Pos{})}
+
+// withoutPositions returns a copy of prog whose statements have no
+// position, for comparisons with reflect.
+func withoutPositions(prog *Program) *Program {
+	out := *prog
+	out.Rules = slices.Clone(prog.Rules)
+	for i := range out.Rules {
+		out.Rules[i].Pos = Pos{}
+	}
+	out.Checks = slices.Clone(prog.Checks)
+	for i := range out.Checks {
+		out.Checks[i].Pos = Pos{}
+	}
+	out.Policies = slices.Clone(prog.Policies)
+	for i := range out.Policies {
+		out.Policies[i].Pos = Pos{}
+	}
+	return &out
+}
 
 var epoch2019 = astDate(2019, 12, 4, 9, 46, 41)
 
@@ -681,6 +702,52 @@ allow if {bool} trusting {ed};
 	}
 	if diff := cmp.Diff(Term(Array{Integer(1)}), term, astCmp...); diff != "" {
 		t.Errorf("ParseTerm mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestParsePositions checks that rules, checks and policies carry the
+// line and column of their first token, counted in characters.
+func TestParsePositions(t *testing.T) {
+	src := "f(1);\n" +
+		"// a comment\n" +
+		"\tr($x) <- f($x);\n" +
+		"g(\"é\"); check if r(1)\n" +
+		"  or r(2);\n" +
+		"\n" +
+		"  check all r($x), $x > 0; reject if r(3);\n" +
+		"allow if r(1);\n" +
+		"   deny if true;\n"
+	prog, err := ParseAuthorizer(src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range prog.Rules {
+		got = append(got, "rule "+r.Pos.String())
+	}
+	for _, c := range prog.Checks {
+		got = append(got, "check "+c.Pos.String())
+	}
+	for _, p := range prog.Policies {
+		got = append(got, "policy "+p.Pos.String())
+	}
+	want := []string{"rule 3:2", "check 4:9", "check 7:3", "check 7:28", "policy 8:1", "policy 9:4"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("positions mismatch (-want +got):\n%s", diff)
+	}
+	if strings.Contains(prog.authorizerString(), ":") {
+		t.Errorf("printed program holds a position:\n%s", prog.authorizerString())
+	}
+
+	c, err := ParseCheck("\n  check if true", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Pos != (Pos{Line: 2, Column: 3}) {
+		t.Errorf("ParseCheck position = %v, want 2:3", c.Pos)
+	}
+	if p := (Pos{}); p.IsValid() || p.String() != "-" {
+		t.Errorf("zero Pos: IsValid() = %v, String() = %q; want false, \"-\"", p.IsValid(), p.String())
 	}
 }
 

@@ -54,6 +54,36 @@ func authorize(t *testing.T, blocks []string, keys []*PublicKey, authorizer stri
 	return strings.Join(out, "; ")
 }
 
+// TestFailedCheckPosition checks that the position of a parsed check and
+// of a parsed policy reaches the result.
+func TestFailedCheckPosition(t *testing.T) {
+	w := NewWorld(nil)
+	block, err := ParseBlock("f(1);\n  check if f(2);\n", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.AddBlock(block, nil); err != nil {
+		t.Fatal(err)
+	}
+	a, err := ParseAuthorizer("check if f(1);\n\n allow if true;", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.AddAuthorizer(a); err != nil {
+		t.Fatal(err)
+	}
+	res, err := w.Authorize(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.FailedChecks) != 1 || res.FailedChecks[0].Check.Pos.String() != "2:3" {
+		t.Errorf("failed checks %+v, want one at 2:3", res.FailedChecks)
+	}
+	if res.Policy == nil || res.Policy.Policy.Pos.String() != "3:2" {
+		t.Errorf("matched policy %+v, want one at 3:2", res.Policy)
+	}
+}
+
 func TestScopes(t *testing.T) {
 	keyText := keyA.String()
 	tests := []struct {

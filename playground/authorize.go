@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/codios/codios/datalog"
+	"github.com/codios/codios/internal/decisionjson"
 	"github.com/codios/codios/internal/explain"
 	"github.com/codios/codios/token"
 )
@@ -149,11 +150,11 @@ type blockInput struct {
 }
 
 type authorizeResponse struct {
-	Token      *tokenView   `json:"token"`
-	Authorizer []line       `json:"authorizer"`
-	Decision   decisionView `json:"decision"`
-	World      []factGroup  `json:"world"`
-	Agents     []agent      `json:"agents"`
+	Token      *tokenView             `json:"token"`
+	Authorizer []line                 `json:"authorizer"`
+	Decision   *decisionjson.Decision `json:"decision"`
+	World      []factGroup            `json:"world"`
+	Agents     []agent                `json:"agents"`
 }
 
 type tokenView struct {
@@ -181,28 +182,6 @@ type line struct {
 	Text   string `json:"text"`
 	Check  *int   `json:"check,omitempty"`
 	Policy *int   `json:"policy,omitempty"`
-}
-
-type decisionView struct {
-	Allowed      bool          `json:"allowed"`
-	Policy       *policyView   `json:"policy"`
-	FailedChecks []failedCheck `json:"failed_checks"`
-}
-
-type policyView struct {
-	Index  int    `json:"index"`
-	Kind   string `json:"kind"`
-	Source string `json:"source"`
-}
-
-type failedCheck struct {
-	// Block is the block's index, -1 for the authorizer.
-	Block  int    `json:"block"`
-	Where  string `json:"where"`
-	Index  int    `json:"index"`
-	Source string `json:"source"`
-	// Missing are the check's predicates that no fact matches.
-	Missing []string `json:"missing"`
 }
 
 type factGroup struct {
@@ -290,7 +269,7 @@ func (s *server) authorize(r *http.Request, in *authorizeRequest) (*authorizeRes
 	out := &authorizeResponse{
 		Token:      view,
 		Authorizer: lines(authorizer),
-		Decision:   viewDecision(d),
+		Decision:   viewDecision(d, tok, labels, blocks),
 		World:      []factGroup{},
 		Agents:     s.agents(in),
 	}
@@ -456,28 +435,25 @@ func lines(p *datalog.Program) []line {
 	return out
 }
 
-func viewDecision(d *token.Decision) decisionView {
-	v := decisionView{Allowed: d.Allowed, FailedChecks: []failedCheck{}}
-	if d.Policy != nil {
-		kind := "deny"
-		if d.Policy.Policy.Kind == datalog.Allow {
-			kind = "allow"
-		}
-		v.Policy = &policyView{Index: d.Policy.Index, Kind: kind, Source: d.Policy.Policy.String()}
-	}
+// viewDecision is the decision in its JSON form, each failed check with
+// the facts it misses, the label of its block and its place in its
+// editor. A token keeps no source, so the place of a block's check is
+// found in the program parsed from the block's editor, when the page
+// built the token from its editors (blocks is nil for a pasted token).
+func viewDecision(d *token.Decision, tok *token.Token, labels []string, blocks []*datalog.Program) *decisionjson.Decision {
+	v := decisionjson.New(d, tok)
 	world := d.Facts
-	for _, fc := range d.FailedChecks {
-		missing := explain.Missing(fc.Check, world)
-		if missing == nil {
-			missing = []string{}
+	for i, fc := range d.FailedChecks {
+		c := &v.FailedChecks[i]
+		c.Missing = explain.Missing(fc.Check, world)
+		b := int(fc.Block)
+		if b >= 0 && b < len(labels) {
+			c.Agent = labels[b]
 		}
-		v.FailedChecks = append(v.FailedChecks, failedCheck{
-			Block:   int(fc.Block),
-			Where:   fc.Block.String(),
-			Index:   fc.Index,
-			Source:  fc.Check.String(),
-			Missing: missing,
-		})
+		if b >= 0 && b < len(blocks) && fc.Index < len(blocks[b].Checks) {
+			pos := blocks[b].Checks[fc.Index].Pos
+			c.Line, c.Col = pos.Line, pos.Column
+		}
 	}
 	return v
 }

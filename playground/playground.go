@@ -183,6 +183,8 @@ func New(opts *Options) (http.Handler, error) {
 	return s, nil
 }
 
+var _ http.Handler = (*server)(nil)
+
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")

@@ -15,6 +15,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/codios/codios/internal/decisionjson"
 )
 
 // newServer returns the playground as an internal server, for its keys,
@@ -229,20 +231,30 @@ func TestAuthorizeAllow(t *testing.T) {
 	}
 }
 
+// TestAuthorizeDeny checks the decision's JSON, with the places of the
+// failed check and the matched policy in their editors: a token keeps no
+// source, so the server finds them in the programs it parsed.
 func TestAuthorizeDeny(t *testing.T) {
 	s := newServer(t, nil)
 	var res authorizeResponse
-	code, body := call(t, s, "POST", "/api/authorize", delegation("write"), &res)
+	req := delegation("write")
+	req.Blocks[0].Source = "// research only reads\n  check if operation(\"read\");"
+	code, body := call(t, s, "POST", "/api/authorize", req, &res)
 	if code != http.StatusOK {
 		t.Fatalf("status %d: %s", code, body)
 	}
-	want := decisionView{
+	want := &decisionjson.Decision{
 		Allowed: false,
-		Policy:  &policyView{Index: 0, Kind: "allow", Source: res.Authorizer[0].Text[:len(res.Authorizer[0].Text)-1]},
-		FailedChecks: []failedCheck{{
-			Block: 1, Where: "block 1", Index: 0, Source: `check if operation("read")`,
-			Missing: []string{`operation("read")`},
+		Policy: &decisionjson.Policy{Index: 0, Kind: "allow", Source: res.Authorizer[0].Text[:len(res.Authorizer[0].Text)-1],
+			Position: decisionjson.Position{Line: 1, Col: 1}},
+		FailedChecks: []decisionjson.Check{{
+			Block: 1, Index: 0, Agent: "research", Source: `check if operation("read")`,
+			Position: decisionjson.Position{Line: 2, Col: 3},
+			Missing:  []string{`operation("read")`},
 		}},
+	}
+	for _, b := range res.Token.Blocks {
+		want.Blocks = append(want.Blocks, decisionjson.Block{Index: b.Index, Signer: b.Signer, ExternalKey: b.ExternalKey})
 	}
 	if diff := cmp.Diff(want, res.Decision); diff != "" {
 		t.Errorf("decision (-want +got):\n%s", diff)
@@ -293,7 +305,8 @@ func TestAuthorizePasted(t *testing.T) {
 	if code, body := call(t, other, "POST", "/api/authorize", req, &res); code != http.StatusOK {
 		t.Fatalf("status %d: %s", code, body)
 	}
-	if res.Decision.Allowed || len(res.Decision.FailedChecks) != 1 || res.Decision.FailedChecks[0].Block != 1 {
+	// A pasted token has no editors: its checks have no place.
+	if res.Decision.Allowed || len(res.Decision.FailedChecks) != 1 || res.Decision.FailedChecks[0].Block != 1 || res.Decision.FailedChecks[0].Line != 0 {
 		t.Errorf("decision = %+v, want deny by block 1's check", res.Decision)
 	}
 	if res.Token.Text != minted.Token.Text || len(res.Token.Blocks) != 3 || res.Token.Blocks[1].Label != "block 1" {

@@ -229,18 +229,8 @@ func hopFacts(p *datalog.Program, to Identity, b *Budget, expires time.Time) err
 		}
 		p.Facts = append(p.Facts, b.fact())
 	}
-	p.Checks = append(p.Checks, expiryCheck(expires))
+	p.Checks = append(p.Checks, token.ExpiryCheck(expires))
 	return nil
-}
-
-// expiryCheck is check if time($t), $t < expires.
-func expiryCheck(expires time.Time) datalog.Check {
-	c, err := datalog.ParseCheck("check if time($t), $t < {expires}",
-		&datalog.ParseOptions{Params: datalog.Params{"expires": datalog.DateOf(expires)}})
-	if err != nil {
-		panic("sdk: expiry check does not parse: " + err.Error())
-	}
-	return c
 }
 
 func expiry(now time.Time, ttl time.Duration) time.Time {

@@ -156,7 +156,7 @@ func TestAuditFileRoundTrip(t *testing.T) {
 	if len(recs) != 3 {
 		t.Fatalf("%d records, want 3", len(recs))
 	}
-	if r := recs[0]; r.Outcome != OutcomeAllow || len(r.Chain) != 3 || r.Chain[2].SignedBy != "research" || r.Policy == "" || r.Time.IsZero() {
+	if r := recs[0]; r.Outcome != OutcomeAllow || len(r.Chain) != 3 || r.Chain[2].SignedBy != "research" || r.Policy == nil || r.Policy.Kind != "allow" || r.Time.IsZero() {
 		t.Errorf("record 0: %+v", r)
 	}
 	if r := recs[1]; r.Outcome != OutcomeDeny || len(r.FailedChecks) != 1 || r.FailedChecks[0].Agent != "planner" {
@@ -168,9 +168,8 @@ func TestAuditFileRoundTrip(t *testing.T) {
 
 	// Other lines of a shared log are skipped; a broken one is an error.
 	var buf bytes.Buffer
-	h := slog.NewJSONHandler(&buf, nil)
-	slog.New(h).Info("something else", "k", 1)
-	if err := (SlogAudit{Handler: h}).Audit(context.Background(), recs[1]); err != nil {
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("something else", "k", 1)
+	if err := NewAuditWriter(&buf).Audit(context.Background(), recs[1]); err != nil {
 		t.Fatal(err)
 	}
 	buf.WriteString("{broken\n")
@@ -240,23 +239,31 @@ func TestTransport(t *testing.T) {
 
 func TestPolicyConfig(t *testing.T) {
 	root, _ := token.GenerateKey(token.Ed25519, nil)
-	file := filepath.Join(t.TempDir(), "service.datalog")
-	os.WriteFile(file, []byte("allow if\n  nope(;\n"), 0o600)
-	for _, cfg := range []Config{
-		{Service: "s", RootKeys: root.Public(), Audit: DiscardAudit},
-		{Service: "s", RootKeys: root.Public(), Audit: DiscardAudit, Policy: reportsPolicy, PolicyFile: file},
-		{Service: "s", RootKeys: root.Public(), Audit: DiscardAudit, PolicyFile: file},
-		{Service: "s", RootKeys: root.Public(), Audit: DiscardAudit, PolicyFile: file + ".missing"},
-		{Service: "s", Audit: DiscardAudit, Policy: reportsPolicy},
-		{Service: "bad name", RootKeys: root.Public(), Audit: DiscardAudit, Policy: reportsPolicy},
+	policy, err := token.ParseAuthorizer(reportsPolicy, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{Service: "s", RootKeys: root.Public(), Audit: DiscardAudit}, "no policy"},
+		{Config{Service: "s", RootKeys: root.Public(), Policy: policy}, "no audit sink"},
+		{Config{Service: "s", Audit: DiscardAudit, Policy: policy}, "no root keys"},
+		{Config{Service: "bad name", RootKeys: root.Public(), Audit: DiscardAudit, Policy: policy}, "service"},
 	} {
-		if _, err := NewMiddleware(cfg); err == nil {
-			t.Errorf("NewMiddleware(%+v) accepted", cfg)
+		if _, err := NewMiddleware(tt.cfg); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("NewMiddleware(%+v): %v, want an error saying %q", tt.cfg, err, tt.want)
 		}
 	}
-	_, err := NewMiddleware(Config{Service: "s", RootKeys: root.Public(), Audit: DiscardAudit, PolicyFile: file})
+	file := filepath.Join(t.TempDir(), "service.datalog")
+	os.WriteFile(file, []byte("allow if\n  nope(;\n"), 0o600)
+	_, err = LoadPolicy(file, nil)
 	var perr *datalog.ParseError
 	if !errors.As(err, &perr) || perr.Filename != file || perr.Line != 2 {
 		t.Errorf("policy file error %v: want a ParseError at %s:2", err, file)
+	}
+	if _, err := LoadPolicy(file+".missing", nil); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing policy file: %v", err)
 	}
 }

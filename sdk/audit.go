@@ -6,11 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/codios/codios/internal/decisionjson"
 )
 
 // Outcomes of a call, as an AuditRecord names them.
@@ -37,9 +38,10 @@ type AuditRecord struct {
 	// Reason says why a call was not allowed, for people: the error, or
 	// the revoked block.
 	Reason string `json:"reason,omitempty"`
-	// Policy is the matched policy's source, if one matched.
-	Policy string `json:"policy,omitempty"`
-	// FailedChecks are the checks that failed, with their blocks.
+	// Policy is the matched policy, if one matched.
+	Policy *AuditPolicy `json:"policy,omitempty"`
+	// FailedChecks are the checks that failed, with their blocks and the
+	// agents that wrote them.
 	FailedChecks []AuditCheck `json:"failed_checks,omitempty"`
 	// LatencyMicros is the time the middleware took to decide.
 	LatencyMicros float64 `json:"latency_us"`
@@ -52,22 +54,23 @@ type AuditRecord struct {
 	chainJSON json.RawMessage // Chain encoded, when the middleware has it already
 }
 
-// AuditCheck is a failed check in an audit record.
-type AuditCheck struct {
-	// Block is the block the check belongs to; -1 for the service's
-	// own checks.
-	Block int `json:"block"`
-	// Index is the check's place among its block's checks.
-	Index int `json:"index"`
-	// Agent is the agent that wrote the block: the one that delegated
-	// the token, for a delegation block.
-	Agent string `json:"agent,omitempty"`
-	// Source is the check's Datalog.
-	Source string `json:"source"`
-}
+// AuditPolicy is the matched policy in an audit record: its index among
+// the service's policies, its kind ("allow" or "deny") and its source.
+// It is the policy of a decision's one JSON form, which
+// "codios authorize --json" and the playground print too.
+type AuditPolicy = decisionjson.Policy
+
+// AuditCheck is a failed check in an audit record: its block (-1 for the
+// service's own checks), its index among the block's checks, the agent
+// that wrote the block (the one that delegated the token, for a
+// delegation block) and its source. It is the failed check of a
+// decision's one JSON form.
+type AuditCheck = decisionjson.Check
 
 // AuditSink receives every decision's record. An error fails the call
-// closed (503): a decision that leaves no record is not made.
+// closed (503): a decision that leaves no record is not made. The record
+// shares its policy and chain with other records: read it, do not modify
+// it.
 type AuditSink interface {
 	Audit(ctx context.Context, rec *AuditRecord) error
 }
@@ -78,56 +81,51 @@ type AuditFunc func(ctx context.Context, rec *AuditRecord) error
 // Audit calls f.
 func (f AuditFunc) Audit(ctx context.Context, rec *AuditRecord) error { return f(ctx, rec) }
 
+var (
+	_ AuditSink = AuditFunc(nil)
+	_ AuditSink = (*AuditWriter)(nil)
+	_ AuditSink = (*AuditFile)(nil)
+)
+
 // DiscardAudit drops every record: for tests and benchmarks only.
 var DiscardAudit AuditSink = AuditFunc(func(context.Context, *AuditRecord) error { return nil })
 
-// SlogAudit writes records through a slog.Handler, as the message
-// "authorization" with the record's fields as attributes. With a
-// slog.JSONHandler each record is a line that ReadAudit reads back.
-type SlogAudit struct {
-	Handler slog.Handler
+// AuditWriter writes records to an io.Writer as JSON lines, one Write a
+// record: a file (OpenAuditFile), standard output for a log collector. A
+// line is what a slog.JSONHandler writes for the message "authorization"
+// with the record's fields as attributes, so that an audit log may be
+// shared with the service's slog output; ReadAudit reads it back. The
+// lines are written by hand rather than through slog: that is a third of
+// the middleware's own cost per call, and a record is always the same
+// few fields. It is safe for concurrent use.
+type AuditWriter struct {
+	mu  sync.Mutex
+	w   io.Writer
+	buf []byte
 }
 
-// Audit implements AuditSink.
-func (s SlogAudit) Audit(ctx context.Context, rec *AuditRecord) error {
-	r := slog.NewRecord(rec.Time, slog.LevelInfo, "authorization", 0)
-	r.AddAttrs(
-		slog.String("request_id", rec.RequestID),
-		slog.String("service", rec.Service),
-		slog.String("method", rec.Method),
-		slog.String("path", rec.Path),
-		slog.String("outcome", rec.Outcome),
-		slog.Float64("latency_us", rec.LatencyMicros),
-	)
-	if rec.Reason != "" {
-		r.AddAttrs(slog.String("reason", rec.Reason))
+// NewAuditWriter returns a sink that writes records to w.
+func NewAuditWriter(w io.Writer) *AuditWriter { return &AuditWriter{w: w} }
+
+// Audit implements AuditSink: one write of one line.
+func (a *AuditWriter) Audit(_ context.Context, rec *AuditRecord) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	line, err := appendAuditLine(a.buf[:0], rec)
+	if err != nil {
+		return err
 	}
-	if rec.Policy != "" {
-		r.AddAttrs(slog.String("policy", rec.Policy))
+	a.buf = line
+	if _, err := a.w.Write(line); err != nil {
+		return fmt.Errorf("sdk: audit log: %w", err)
 	}
-	if len(rec.FailedChecks) > 0 {
-		r.AddAttrs(slog.Any("failed_checks", rec.FailedChecks))
-	}
-	if rec.RootKeyID != nil {
-		r.AddAttrs(slog.Uint64("root_key_id", uint64(*rec.RootKeyID)))
-	}
-	if rec.chainJSON != nil {
-		r.AddAttrs(slog.Any("chain", rec.chainJSON))
-	} else if len(rec.Chain) > 0 {
-		r.AddAttrs(slog.Any("chain", rec.Chain))
-	}
-	return s.Handler.Handle(ctx, r)
+	return nil
 }
 
-// AuditFile is an audit log in a file: one JSON line a record, appended,
-// in the form SlogAudit with a slog.JSONHandler writes (which ReadAudit
-// reads). It writes the lines itself rather than through slog: that is a
-// third of the middleware's own cost per call, and a record is always
-// the same few fields. It is safe for concurrent use.
+// AuditFile is an audit log in a file, appended to.
 type AuditFile struct {
-	mu   sync.Mutex
+	AuditWriter
 	file *os.File
-	buf  []byte
 }
 
 // OpenAuditFile opens path for appending (creating it with mode 0600)
@@ -137,29 +135,15 @@ func OpenAuditFile(path string) (*AuditFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sdk: audit log: %w", err)
 	}
-	return &AuditFile{file: f}, nil
-}
-
-// Audit implements AuditSink: one write of one line.
-func (a *AuditFile) Audit(_ context.Context, rec *AuditRecord) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	line, err := appendAuditLine(a.buf[:0], rec)
-	if err != nil {
-		return err
-	}
-	a.buf = line
-	if _, err := a.file.Write(line); err != nil {
-		return fmt.Errorf("sdk: audit log: %w", err)
-	}
-	return nil
+	return &AuditFile{AuditWriter: AuditWriter{w: f}, file: f}, nil
 }
 
 // Close closes the file.
 func (a *AuditFile) Close() error { return a.file.Close() }
 
-// appendAuditLine appends rec as SlogAudit writes it through a
-// slog.JSONHandler: time, level and msg, then the record's fields.
+// appendAuditLine appends rec as a slog.JSONHandler writes it: time,
+// level and msg, then the record's fields. It is the only encoder of an
+// audit line.
 func appendAuditLine(b []byte, rec *AuditRecord) ([]byte, error) {
 	b = append(b, `{"time":"`...)
 	b = rec.Time.AppendFormat(b, time.RFC3339Nano)
@@ -169,22 +153,18 @@ func appendAuditLine(b []byte, rec *AuditRecord) ([]byte, error) {
 		{"path", rec.Path}, {"outcome", rec.Outcome},
 	} {
 		b = appendJSONKey(b, f.key)
-		b = appendJSONString(b, f.value)
+		b = decisionjson.AppendString(b, f.value)
 	}
 	b = appendJSONKey(b, "latency_us")
 	b = strconv.AppendFloat(b, rec.LatencyMicros, 'f', -1, 64)
 	if rec.Reason != "" {
-		b = appendJSONString(appendJSONKey(b, "reason"), rec.Reason)
+		b = decisionjson.AppendString(appendJSONKey(b, "reason"), rec.Reason)
 	}
-	if rec.Policy != "" {
-		b = appendJSONString(appendJSONKey(b, "policy"), rec.Policy)
+	if rec.Policy != nil {
+		b = rec.Policy.AppendJSON(appendJSONKey(b, "policy"))
 	}
 	if len(rec.FailedChecks) > 0 {
-		checks, err := json.Marshal(rec.FailedChecks)
-		if err != nil {
-			return nil, err
-		}
-		b = append(appendJSONKey(b, "failed_checks"), checks...)
+		b = decisionjson.AppendChecks(appendJSONKey(b, "failed_checks"), rec.FailedChecks)
 	}
 	if rec.RootKeyID != nil {
 		b = strconv.AppendUint(appendJSONKey(b, "root_key_id"), uint64(*rec.RootKeyID), 10)
@@ -208,21 +188,6 @@ func appendJSONKey(b []byte, key string) []byte {
 	return append(b, '"', ':')
 }
 
-// appendJSONString appends s as a JSON string: printable ASCII directly,
-// anything else (quotes, control characters, other UTF-8, invalid bytes)
-// through encoding/json, which escapes it.
-func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
-			q, _ := json.Marshal(s) // a string always marshals
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
-}
-
 // MaxAuditLine bounds one line of an audit log when it is read back.
 const MaxAuditLine = 1 << 20
 
@@ -239,12 +204,12 @@ func (e *AuditLineError) Error() string {
 
 func (e *AuditLineError) Unwrap() error { return e.Err }
 
-// ReadAudit reads an audit log of JSON lines, as SlogAudit with a
-// slog.JSONHandler writes it, and calls fn with each record in order.
-// Lines that are not authorization records (msg other than
-// "authorization") are skipped, so the log may be shared; a handler that
-// renames slog's keys (ReplaceAttr, WithGroup) writes lines it does not
-// recognize. A malformed record is an *AuditLineError; an error of fn
+// ReadAudit reads an audit log of JSON lines, as an AuditWriter writes
+// them, and calls fn with each record in order. Lines that are not
+// authorization records (msg other than "authorization") are skipped, so
+// the log may be shared with the service's slog output. A record of an
+// older log, whose policy was its source alone, reads with the policy's
+// Index -1. A malformed record is an *AuditLineError; an error of fn
 // stops the reading and is returned as it is.
 func ReadAudit(r io.Reader, fn func(*AuditRecord) error) error {
 	sc := bufio.NewScanner(r)

@@ -5,42 +5,56 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"os"
-	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 )
 
-// TestAuditFileWritesWhatSlogWrites: the file's hand-written lines and
-// slog's JSONHandler lines are the same JSON, field for field.
-func TestAuditFileWritesWhatSlogWrites(t *testing.T) {
+// TestAuditLineIsSlogJSON: an audit line is the JSON a slog.JSONHandler
+// writes for the same record, field for field, so that ReadAudit reads a
+// log shared with the service's slog output; and ReadAudit reads back
+// what the AuditWriter wrote.
+func TestAuditLineIsSlogJSON(t *testing.T) {
 	id := uint32(7)
 	recs := []*AuditRecord{
 		{Time: testNow.Add(123456789 * time.Nanosecond), RequestID: "r1", Service: "reports", Method: "GET",
-			Path: "/a", Outcome: OutcomeAllow, LatencyMicros: 12.345, Policy: `allow if true`, RootKeyID: &id,
+			Path: "/a", Outcome: OutcomeAllow, LatencyMicros: 12.345, Policy: &AuditPolicy{Index: 1, Kind: "allow", Source: `allow if "é"`}, RootKeyID: &id,
 			Chain: []Hop{{Block: 0, RevocationID: "ab", Agent: "planner"}, {Block: 1, RevocationID: "cd", Signer: "ed25519/ff", SignedBy: "planner", Agent: "x"}}},
-		{Time: testNow, RequestID: "r2", Service: "reports", Method: "PUT", Path: "/q\"uote\\d/\x01\u00e9<&>\xff",
-			Outcome: OutcomeDeny, Reason: "denied", FailedChecks: []AuditCheck{{Block: -1, Index: 2, Source: `check if "a\nb"`}}},
+		{Time: testNow, RequestID: "r2", Service: "reports", Method: "PUT", Path: "/q\"uote\\d/\x01\u00e9<&>",
+			Outcome: OutcomeDeny, Reason: "denied", FailedChecks: []AuditCheck{{Block: -1, Index: 2, Source: `check if "a\nb"`}, {Block: 1, Agent: "planner", Source: "check if x"}}},
 		{Time: testNow, RequestID: "r3", Outcome: OutcomeInvalid, Reason: "no bearer token"},
 	}
-	path := filepath.Join(t.TempDir(), "audit.log")
-	af, err := OpenAuditFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var viaSlog bytes.Buffer
-	sa := SlogAudit{Handler: slog.NewJSONHandler(&viaSlog, nil)}
-	for _, r := range recs {
-		if err := af.Audit(context.Background(), r); err != nil {
+	var mine, viaSlog bytes.Buffer
+	aw := NewAuditWriter(&mine)
+	h := slog.NewJSONHandler(&viaSlog, nil)
+	for _, rec := range recs {
+		if err := aw.Audit(context.Background(), rec); err != nil {
 			t.Fatal(err)
 		}
-		if err := sa.Audit(context.Background(), r); err != nil {
+		r := slog.NewRecord(rec.Time, slog.LevelInfo, "authorization", 0)
+		r.AddAttrs(slog.String("request_id", rec.RequestID), slog.String("service", rec.Service),
+			slog.String("method", rec.Method), slog.String("path", rec.Path), slog.String("outcome", rec.Outcome),
+			slog.Float64("latency_us", rec.LatencyMicros))
+		if rec.Reason != "" {
+			r.AddAttrs(slog.String("reason", rec.Reason))
+		}
+		if rec.Policy != nil {
+			r.AddAttrs(slog.Any("policy", rec.Policy))
+		}
+		if len(rec.FailedChecks) > 0 {
+			r.AddAttrs(slog.Any("failed_checks", rec.FailedChecks))
+		}
+		if rec.RootKeyID != nil {
+			r.AddAttrs(slog.Uint64("root_key_id", uint64(*rec.RootKeyID)))
+		}
+		if len(rec.Chain) > 0 {
+			r.AddAttrs(slog.Any("chain", rec.Chain))
+		}
+		if err := h.Handle(context.Background(), r); err != nil {
 			t.Fatal(err)
 		}
 	}
-	af.Close()
-	mine, _ := os.ReadFile(path)
-	a, b := bytes.Split(bytes.TrimSpace(mine), []byte("\n")), bytes.Split(bytes.TrimSpace(viaSlog.Bytes()), []byte("\n"))
+	a, b := bytes.Split(bytes.TrimSpace(mine.Bytes()), []byte("\n")), bytes.Split(bytes.TrimSpace(viaSlog.Bytes()), []byte("\n"))
 	if len(a) != len(recs) || len(b) != len(recs) {
 		t.Fatalf("%d and %d lines, want %d", len(a), len(b), len(recs))
 	}
@@ -50,10 +64,18 @@ func TestAuditFileWritesWhatSlogWrites(t *testing.T) {
 			t.Fatalf("line %d: %v: %s", i+1, err, a[i])
 		}
 		json.Unmarshal(b[i], &y)
-		xs, _ := json.Marshal(x)
-		ys, _ := json.Marshal(y)
-		if !bytes.Equal(xs, ys) {
-			t.Errorf("line %d:\nfile %s\nslog %s", i+1, a[i], b[i])
+		if !reflect.DeepEqual(x, y) {
+			t.Errorf("line %d:\nmine %s\nslog %s", i+1, a[i], b[i])
+		}
+	}
+	var back []*AuditRecord
+	if err := ReadAudit(&mine, func(r *AuditRecord) error { back = append(back, r); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range back {
+		r.Time = r.Time.In(recs[i].Time.Location())
+		if !reflect.DeepEqual(r, recs[i]) {
+			t.Errorf("record %d read back:\n got %+v\nwant %+v", i, r, recs[i])
 		}
 	}
 }

@@ -42,7 +42,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -176,13 +175,13 @@ func newBenchService(tb testing.TB, audit AuditSink, cacheSize, ntokens int) *be
 		s.tokens = append(s.tokens, s.std.token(tb, s.root))
 	}
 	s.mw, err = NewMiddleware(Config{
-		Service:    "files",
-		RootKeys:   s.root.Public(),
-		Authorizer: s.policy,
-		Map:        MapMethod,
-		Cache:      token.NewCache(cacheSize),
-		Audit:      audit,
-		Now:        func() time.Time { return standardTime },
+		Service:  "files",
+		RootKeys: s.root.Public(),
+		Policy:   s.policy,
+		Map:      MapMethod,
+		Cache:    token.NewCache(cacheSize),
+		Audit:    audit,
+		Now:      func() time.Time { return standardTime },
 	})
 	if err != nil {
 		tb.Fatal(err)
@@ -190,8 +189,8 @@ func newBenchService(tb testing.TB, audit AuditSink, cacheSize, ntokens int) *be
 	return s
 }
 
-// slogAudit is a real audit sink that writes its JSON nowhere.
-func slogAudit() AuditSink { return SlogAudit{Handler: slog.NewJSONHandler(io.Discard, nil)} }
+// writerAudit is a real audit sink that writes its JSON nowhere.
+func writerAudit() AuditSink { return NewAuditWriter(io.Discard) }
 
 // fileAudit is the default audit sink, an AuditFile, on /dev/null.
 func fileAudit() AuditSink {
@@ -292,7 +291,7 @@ func BenchmarkMiddlewareStandard(b *testing.B) {
 		cacheSize, ntokens int
 	}{
 		{"cached/audit=discard", func() AuditSink { return DiscardAudit }, 1024, 1},
-		{"cached/audit=slog", slogAudit, 1024, 1},
+		{"cached/audit=writer", writerAudit, 1024, 1},
 		{"cached/audit=file", fileAudit, 1024, 1},
 		{"fresh/audit=discard", func() AuditSink { return DiscardAudit }, 1, 2},
 	} {

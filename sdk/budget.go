@@ -17,9 +17,12 @@ type BudgetStore interface {
 	Take(now time.Time, budgets []BudgetKey) (ok bool, retryAfter time.Duration, err error)
 }
 
+var _ BudgetStore = (*MemoryBudgets)(nil)
+
 // BudgetKey is one budget with the key its count is shared under: the
-// revocation id of the block that declared it and its place in the block.
-// Every token derived from that block shares the count.
+// revocation id of the block that declared it, in hex, and its place in
+// the block ("<hex>/0"). Every token derived from that block shares the
+// count.
 type BudgetKey struct {
 	Key string
 	Budget

@@ -1,8 +1,11 @@
 package sdk
 
 import (
+	"fmt"
 	"testing"
 	"time"
+
+	"github.com/codios/codios/token"
 )
 
 func TestMemoryBudgets(t *testing.T) {
@@ -82,5 +85,30 @@ func TestBudgetFacts(t *testing.T) {
 		if err != nil || back != tt.b {
 			t.Errorf("%s read back as %+v, %v", f, back, err)
 		}
+	}
+}
+
+// TestBudgetKeyHex checks that a budget's key is printable: the hex of its
+// block's revocation id, then its place in the block.
+func TestBudgetKeyHex(t *testing.T) {
+	f := newFixture(t, Config{})
+	text, err := f.summarizer.Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := token.ParseText(text, f.root.Public(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := f.mw.chains.get(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.budgets) != 1 {
+		t.Fatalf("%d budgets, want 1", len(c.budgets))
+	}
+	want := fmt.Sprintf("%x/0", tok.Blocks()[2].RevocationID)
+	if got := c.budgets[0].Key; got != want {
+		t.Errorf("key %q, want %q", got, want)
 	}
 }

@@ -146,7 +146,7 @@ func readChain(tok *token.Token) (*chain, error) {
 				if err != nil {
 					return nil, fmt.Errorf("block %d: %w", b.Index, err)
 				}
-				c.budgets = append(c.budgets, BudgetKey{Key: fmt.Sprintf("%s/%d", b.RevocationID, n), Budget: bud})
+				c.budgets = append(c.budgets, BudgetKey{Key: fmt.Sprintf("%x/%d", b.RevocationID, n), Budget: bud})
 				n++
 			}
 		}

@@ -5,7 +5,8 @@
 // # Services
 //
 // [NewMiddleware] takes a [Config]: the service's name, its root keys (a
-// token.KeySet lets keys rotate), and its policy, parsed once. For each
+// token.KeySet lets keys rotate), its policy, compiled once by the service
+// ([LoadPolicy] or token.ParseAuthorizer), and its audit sink. For each
 // request [Middleware.Wrap] takes the token from Authorization: Bearer,
 // verifies it (through a token.Cache, so a repeated token costs only its
 // Datalog), refuses it if a block is revoked, gives the policy the
@@ -57,9 +58,9 @@
 //
 // # Audit
 //
-// Every decision writes one [AuditRecord] to an [AuditSink]: by default a
-// file of JSON lines through log/slog ([OpenAuditFile]), or any
-// slog.Handler ([SlogAudit]). It holds the outcome, the matched policy,
+// Every decision writes one [AuditRecord] to the [AuditSink] the service
+// gives: a file of JSON lines ([OpenAuditFile]), any io.Writer
+// ([NewAuditWriter]), or its own. It holds the outcome, the matched policy,
 // the failed checks with the agent whose block failed, the latency, and
 // the delegation chain: each block's index, revocation id, signer and the
 // agent it names. [ReadAudit] reads a log back; "codios audit" prints it

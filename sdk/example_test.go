@@ -3,7 +3,6 @@ package sdk_test
 import (
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"time"
@@ -17,12 +16,17 @@ import (
 func ExampleMiddleware() {
 	root, _ := token.GenerateKey(token.Ed25519, nil) // the issuer's; the service has the public half
 
+	policy, err := token.ParseAuthorizer(`allow if right($prefix, $ops), resource($r), $r.starts_with($prefix),
+	                                               operation($op), $ops.contains($op);`, nil, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	mw, err := sdk.NewMiddleware(sdk.Config{
 		Service:  "reports",
 		RootKeys: root.Public(),
-		Policy: `allow if right($prefix, $ops), resource($r), $r.starts_with($prefix),
-		                  operation($op), $ops.contains($op);`,
-		Audit: sdk.SlogAudit{Handler: slog.NewJSONHandler(io.Discard, nil)},
+		Policy:   policy,
+		Audit:    sdk.NewAuditWriter(io.Discard), // os.Stdout, or sdk.OpenAuditFile
 	})
 	if err != nil {
 		fmt.Println(err)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/codios/codios/datalog"
+	"github.com/codios/codios/internal/decisionjson"
 	"github.com/codios/codios/token"
 )
 
@@ -23,8 +24,6 @@ const (
 	// DefaultCacheSize is the verified-token cache's size when Config
 	// gives none.
 	DefaultCacheSize = 4096
-	// DefaultAuditPath is the audit log's file when Config gives no sink.
-	DefaultAuditPath = "codios-audit.log"
 	// MaxLeeway bounds the clock-skew leeway: more would keep expired
 	// tokens alive.
 	MaxLeeway = 5 * time.Minute
@@ -59,8 +58,8 @@ func MapMethod(r *http.Request) (Action, error) {
 	return Action{Operation: op, Resource: r.URL.Path}, nil
 }
 
-// Config is a service's authorization set-up. Service, RootKeys and one
-// of Policy, PolicyFile or Authorizer are required.
+// Config is a service's authorization set-up. Service, RootKeys, Policy
+// and Audit are required.
 type Config struct {
 	// Service is the service's name: the fact service(Service), and the
 	// audit records' service.
@@ -68,14 +67,15 @@ type Config struct {
 	// RootKeys verify tokens: a token.PublicKey, or a token.KeySet whose
 	// ids let keys rotate with an overlap.
 	RootKeys token.RootKeys
-
-	// Policy is the service's policy in Datalog source, or PolicyFile
-	// names a .datalog file; PolicyParams binds either's parameters.
-	// Authorizer is a policy parsed already. Exactly one is given.
-	Policy       string
-	PolicyFile   string
-	PolicyParams datalog.Params
-	Authorizer   *token.Authorizer
+	// Policy is the service's policy, compiled once by the caller:
+	// token.ParseAuthorizer for source, LoadPolicy for a file. The caller
+	// so sees the policy's syntax errors where it writes it, and chooses
+	// its limits and extern functions.
+	Policy *token.Authorizer
+	// Audit receives a record of every decision: OpenAuditFile,
+	// NewAuditWriter, or the service's own sink. It is never chosen for
+	// the service, so that no log file appears where nobody looks for it.
+	Audit AuditSink
 
 	// Map turns a request into an Action; nil means MapMethod. An error
 	// answers 400.
@@ -86,12 +86,6 @@ type Config struct {
 	Cache *token.Cache
 	// Limits bounds the tokens accepted; nil means token.DefaultLimits.
 	Limits *token.Limits
-
-	// Audit receives a record of every decision. Nil means a file,
-	// AuditPath, or DefaultAuditPath when that is empty too; Close closes
-	// it.
-	Audit     AuditSink
-	AuditPath string
 
 	// Revocations, if set, refuses tokens with a revoked block.
 	Revocations Revocations
@@ -114,12 +108,10 @@ type Config struct {
 // Middleware authorizes every request to a service before its handler
 // runs. It is safe for concurrent use.
 type Middleware struct {
-	cfg    Config
-	policy *token.Authorizer
-	closer func() error
+	cfg Config
 
 	chains      chainMemo
-	policies    sync.Map     // policy index to its source text, for audit records
+	policies    sync.Map     // policy index to its *AuditPolicy, for audit records
 	serviceFact datalog.Fact // service(name), the same for every request
 }
 
@@ -134,11 +126,13 @@ func NewMiddleware(cfg Config) (*Middleware, error) {
 	if cfg.Leeway < 0 || cfg.Leeway > MaxLeeway {
 		return nil, fmt.Errorf("sdk: leeway %v not within 0 to %v", cfg.Leeway, MaxLeeway)
 	}
-	m := &Middleware{cfg: cfg, serviceFact: datalog.NewFact("service", datalog.String(cfg.Service))}
-	var err error
-	if m.policy, err = loadPolicy(&cfg); err != nil {
-		return nil, err
+	if cfg.Policy == nil {
+		return nil, errors.New("sdk: no policy: compile one with token.ParseAuthorizer or LoadPolicy")
 	}
+	if cfg.Audit == nil {
+		return nil, errors.New("sdk: no audit sink: give one (OpenAuditFile, NewAuditWriter; DiscardAudit in tests)")
+	}
+	m := &Middleware{cfg: cfg, serviceFact: datalog.NewFact("service", datalog.String(cfg.Service))}
 	if m.cfg.Map == nil {
 		m.cfg.Map = MapMethod
 	}
@@ -151,50 +145,17 @@ func NewMiddleware(cfg Config) (*Middleware, error) {
 	if m.cfg.Now == nil {
 		m.cfg.Now = time.Now
 	}
-	if m.cfg.Audit == nil {
-		p := cfg.AuditPath
-		if p == "" {
-			p = DefaultAuditPath
-		}
-		f, err := OpenAuditFile(p)
-		if err != nil {
-			return nil, err
-		}
-		m.cfg.Audit, m.closer = f, f.Close
-	}
 	return m, nil
 }
 
-func loadPolicy(cfg *Config) (*token.Authorizer, error) {
-	given := 0
-	for _, ok := range []bool{cfg.Policy != "", cfg.PolicyFile != "", cfg.Authorizer != nil} {
-		if ok {
-			given++
-		}
+// LoadPolicy reads and compiles a service's policy from a .datalog file;
+// params binds its parameters. Syntax errors name the file.
+func LoadPolicy(file string, params datalog.Params) (*token.Authorizer, error) {
+	src, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("sdk: policy: %w", err)
 	}
-	if given != 1 {
-		return nil, errors.New("sdk: give exactly one of Policy, PolicyFile and Authorizer")
-	}
-	switch {
-	case cfg.Authorizer != nil:
-		return cfg.Authorizer, nil
-	case cfg.PolicyFile != "":
-		src, err := os.ReadFile(cfg.PolicyFile)
-		if err != nil {
-			return nil, fmt.Errorf("sdk: policy: %w", err)
-		}
-		return token.ParseAuthorizer(string(src), cfg.PolicyParams, &token.AuthorizerOptions{Filename: cfg.PolicyFile})
-	default:
-		return token.ParseAuthorizer(cfg.Policy, cfg.PolicyParams, nil)
-	}
-}
-
-// Close releases the audit file the middleware opened, if it opened one.
-func (m *Middleware) Close() error {
-	if m.closer == nil {
-		return nil
-	}
-	return m.closer()
+	return token.ParseAuthorizer(string(src), params, &token.AuthorizerOptions{Filename: file})
 }
 
 // Authorization is what the middleware decided for a request, in the
@@ -319,7 +280,7 @@ func (m *Middleware) authorize(w http.ResponseWriter, r *http.Request) (*Authori
 		return nil, false
 	}
 	req := &token.Request{Time: c.start.Add(-m.cfg.Leeway), Facts: m.requestFacts(r, act, len(c.chain.hops)-1)}
-	d, err := m.policy.Authorize(r.Context(), c.tok, req)
+	d, err := m.cfg.Policy.Authorize(r.Context(), c.tok, req)
 	var limit *datalog.LimitError
 	switch {
 	case errors.As(err, &limit) && limit.Limit == "MaxTime":
@@ -333,7 +294,7 @@ func (m *Middleware) authorize(w http.ResponseWriter, r *http.Request) (*Authori
 		return nil, false
 	}
 	if d.Policy != nil {
-		c.rec.Policy = m.policyText(d.Policy)
+		c.rec.Policy = m.auditPolicy(d.Policy)
 	}
 	if !d.Allowed {
 		c.rec.FailedChecks = auditChecks(d.FailedChecks, c.chain.hops)
@@ -361,18 +322,18 @@ func (m *Middleware) authorize(w http.ResponseWriter, r *http.Request) (*Authori
 		writeError(w, http.StatusServiceUnavailable, errorBody{Error: "unavailable", Reason: "audit", RequestID: c.rec.RequestID})
 		return nil, false
 	}
-	return &Authorization{RequestID: c.rec.RequestID, Token: c.tok, Decision: d, Chain: c.chain.hops, policy: m.policy, req: *req}, true
+	return &Authorization{RequestID: c.rec.RequestID, Token: c.tok, Decision: d, Chain: c.chain.hops, policy: m.cfg.Policy, req: *req}, true
 }
 
-// policyText is the source of a matched policy, printed once per policy:
-// the policies are fixed when the middleware starts.
-func (m *Middleware) policyText(p *datalog.MatchedPolicy) string {
-	if text, ok := m.policies.Load(p.Index); ok {
-		return text.(string)
+// auditPolicy is a matched policy for audit records, made once per
+// policy: the policies are fixed when the middleware starts.
+func (m *Middleware) auditPolicy(p *datalog.MatchedPolicy) *AuditPolicy {
+	if ap, ok := m.policies.Load(p.Index); ok {
+		return ap.(*AuditPolicy)
 	}
-	text := p.Policy.String()
-	m.policies.Store(p.Index, text)
-	return text
+	ap := decisionjson.NewPolicy(p)
+	m.policies.Store(p.Index, ap)
+	return ap
 }
 
 // requestFacts are the facts of a request, for the policy and the
@@ -519,10 +480,9 @@ func invalidReason(err error) string {
 func auditChecks(failed []datalog.FailedCheck, hops []Hop) []AuditCheck {
 	out := make([]AuditCheck, len(failed))
 	for i, f := range failed {
-		ac := AuditCheck{Block: int(f.Block), Index: f.Index, Source: f.Check.String()}
+		ac := decisionjson.NewCheck(f)
 		switch b := int(f.Block); {
 		case f.Block == datalog.AuthorizerBlock:
-			ac.Block = -1
 		case b == 0:
 			ac.Agent = "issuer"
 		case b < len(hops):

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -132,8 +133,10 @@ func newFixture(t testing.TB, cfg Config) *fixture {
 	if cfg.RootKeys == nil {
 		cfg.RootKeys = root.Public()
 	}
-	if cfg.Policy == "" && cfg.PolicyFile == "" && cfg.Authorizer == nil {
-		cfg.Policy = reportsPolicy
+	if cfg.Policy == nil {
+		if cfg.Policy, err = token.ParseAuthorizer(reportsPolicy, nil, nil); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if cfg.Audit == nil {
 		cfg.Audit = f.audit
@@ -229,7 +232,7 @@ func TestDenialNamesTheBlockAndAgent(t *testing.T) {
 		t.Errorf("failed check %+v: want block 1 by planner, the read-only check", fc)
 	}
 	rec := f.audit.last(t)
-	if rec.Outcome != OutcomeDeny || len(rec.FailedChecks) != 1 || rec.FailedChecks[0] != fc {
+	if rec.Outcome != OutcomeDeny || len(rec.FailedChecks) != 1 || !reflect.DeepEqual(rec.FailedChecks[0], fc) {
 		t.Errorf("audit %+v", rec)
 	}
 
@@ -248,7 +251,7 @@ func TestAuditChain(t *testing.T) {
 	}
 	rec := f.audit.last(t)
 	if rec.Outcome != OutcomeAllow || rec.Service != "reports" || rec.Method != "GET" ||
-		rec.Path != "/reports/q3/summary.txt" || rec.RequestID == "" || rec.Policy == "" {
+		rec.Path != "/reports/q3/summary.txt" || rec.RequestID == "" || rec.Policy == nil || rec.Policy.Index != 0 || rec.Policy.Line != 2 || rec.Policy.Col != 1 {
 		t.Errorf("record %+v", rec)
 	}
 	if w.Header().Get("X-Request-Id") != rec.RequestID {
@@ -371,7 +374,7 @@ func TestExpiryAndLeeway(t *testing.T) {
 	if w := g.do(t, g.summarizer, "GET", "/reports/q3/summary.txt"); w.Code != 200 {
 		t.Errorf("within leeway: status %d, want 200", w.Code)
 	}
-	if _, err := NewMiddleware(Config{Service: "s", RootKeys: g.root.Public(), Policy: reportsPolicy, Audit: DiscardAudit, Leeway: time.Hour}); err == nil {
+	if _, err := NewMiddleware(Config{Service: "s", RootKeys: g.root.Public(), Policy: g.mw.cfg.Policy, Audit: DiscardAudit, Leeway: time.Hour}); err == nil {
 		t.Error("a leeway of an hour was accepted")
 	}
 }
@@ -566,7 +569,7 @@ func TestEvaluationLimits(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f := newFixture(t, Config{Authorizer: a})
+		f := newFixture(t, Config{Policy: a})
 		w := f.do(t, f.planner, "GET", "/reports/x")
 		if w.Code != tt.status {
 			t.Errorf("%+v: status %d, want %d", tt.limits, w.Code, tt.status)

@@ -22,6 +22,11 @@ type Revocations interface {
 	Revoked(id []byte) (bool, error)
 }
 
+var (
+	_ Revocations = RevocationSet(nil)
+	_ Revocations = (*RevocationFile)(nil)
+)
+
 // RevocationSet is a fixed set of revoked ids, keyed by the id's raw
 // bytes.
 type RevocationSet map[string]struct{}

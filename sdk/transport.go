@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/codios/codios/datalog"
+	"github.com/codios/codios/token"
 )
 
 // DefaultCallTTL is the life of a per-call token when TransportOptions
@@ -51,6 +52,8 @@ type transport struct {
 	opts  TransportOptions
 }
 
+var _ http.RoundTripper = (*transport)(nil)
+
 // RoundTrip implements http.RoundTripper. It leaves the caller's request
 // unchanged, as the interface requires, and sends a copy.
 func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -82,6 +85,6 @@ func callBlock(method, path string, expires time.Time) *datalog.Program {
 	if err != nil {
 		panic("sdk: per-call check does not parse: " + err.Error())
 	}
-	p.Checks = append(p.Checks, c, expiryCheck(expires))
+	p.Checks = append(p.Checks, c, token.ExpiryCheck(expires))
 	return p
 }

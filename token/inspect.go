@@ -20,14 +20,14 @@ func (t *Token) Describe() string {
 		b.WriteString("open: its holder can append blocks\n")
 	}
 	for i, blk := range t.blocks {
-		kind, signer := "authority", blk.Signer.String()
+		kind := "authority"
 		switch blk.Signer.Kind {
 		case SignedByPrevious:
-			kind, signer = "attenuation", fmt.Sprint("holder of block ", i-1)
+			kind = "attenuation"
 		case SignedByThirdParty:
 			kind = "third-party"
 		}
-		fmt.Fprintf(&b, "\nblock %d (%s), signed by %s\n", i, kind, signer)
+		fmt.Fprintf(&b, "\nblock %d (%s), signed by %s\n", i, kind, blk.SignedBy())
 		fmt.Fprintf(&b, "  datalog v3.%d, signature v%d\n", blk.Version-3, blk.SignatureVersion)
 		if blk.Context != "" {
 			fmt.Fprintf(&b, "  context: %q\n", blk.Context)

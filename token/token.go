@@ -169,6 +169,15 @@ func (s Signer) String() string {
 	return "third party " + s.Key.String()
 }
 
+// SignedBy names the block's signer for a person: "root key", "holder of
+// block 2", or "third party" and the key.
+func (b *Block) SignedBy() string {
+	if b.Signer.Kind == SignedByPrevious {
+		return fmt.Sprint("holder of block ", b.Index-1)
+	}
+	return b.Signer.String()
+}
+
 // Parse decodes a serialized token and verifies it with the root key
 // that keys chooses. It is ParseUnverified then Verify.
 func Parse(data []byte, keys RootKeys, limits *Limits) (*Token, error) {

@@ -329,11 +329,18 @@ func callDetails(rec *sdk.AuditRecord) []string {
 		default:
 			where = fmt.Sprintf("block %d, check %d", c.Block, c.Index)
 		}
+		if c.Line > 0 {
+			where += fmt.Sprintf(" (%d:%d)", c.Line, c.Col)
+		}
 		out = append(out, "failed check: "+where+": "+clean(c.Source))
 	}
 	switch {
-	case rec.Outcome == sdk.OutcomeDeny && len(rec.FailedChecks) == 0 && rec.Policy != "":
-		out = append(out, "policy: "+clean(rec.Policy))
+	case rec.Outcome == sdk.OutcomeDeny && len(rec.FailedChecks) == 0 && rec.Policy != nil:
+		policy := "policy: "
+		if p := rec.Policy; p.Line > 0 {
+			policy = fmt.Sprintf("policy %d (%d:%d): ", p.Index, p.Line, p.Col)
+		}
+		out = append(out, policy+clean(rec.Policy.Source))
 	case rec.Outcome == sdk.OutcomeDeny && len(rec.FailedChecks) == 0:
 		out = append(out, "no policy matched")
 	case rec.Outcome != sdk.OutcomeDeny && rec.Reason != "":

@@ -9,31 +9,16 @@ import (
 	"time"
 
 	"github.com/codios/codios/datalog"
+	"github.com/codios/codios/internal/decisionjson"
 	"github.com/codios/codios/internal/explain"
 	"github.com/codios/codios/token"
 )
 
-// verdict is what authorize prints with --json.
+// verdict is what authorize prints with --json: the decision in its one
+// JSON form and, with --explain, the world.
 type verdict struct {
-	Allowed      bool          `json:"allowed"`
-	Policy       *policyResult `json:"policy"`
-	FailedChecks []failedCheck `json:"failed_checks"`
-	World        []factGroup   `json:"world,omitempty"`
-}
-
-type policyResult struct {
-	Index  int    `json:"index"`
-	Kind   string `json:"kind"`
-	Source string `json:"source"`
-}
-
-type failedCheck struct {
-	Block  string `json:"block"`
-	Index  int    `json:"index"`
-	Source string `json:"source"`
-	// Missing are the check's predicates that no fact of the world
-	// matches, with --explain.
-	Missing []string `json:"missing,omitempty"`
+	*decisionjson.Decision
+	World []factGroup `json:"world,omitempty"`
 }
 
 type factGroup struct {
@@ -98,7 +83,8 @@ func runAuthorize(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "authorize", err)
 	}
-	v := newVerdict(d, *explain)
+	v := newVerdict(d, t, *explain)
+	v.placeIn(*policyFile)
 	code := exitOK
 	if !v.Allowed {
 		code = exitDeny
@@ -113,37 +99,50 @@ func runAuthorize(args []string, stdout, stderr io.Writer) int {
 	return code
 }
 
-func newVerdict(d *token.Decision, explained bool) *verdict {
-	v := &verdict{Allowed: d.Allowed, FailedChecks: []failedCheck{}}
-	if d.Policy != nil {
-		kind := "deny"
-		if d.Policy.Policy.Kind == datalog.Allow {
-			kind = "allow"
-		}
-		v.Policy = &policyResult{Index: d.Policy.Index, Kind: kind, Source: d.Policy.Policy.String()}
+func newVerdict(d *token.Decision, t *token.Token, explained bool) *verdict {
+	v := &verdict{Decision: decisionjson.New(d, t)}
+	if !explained {
+		return v
 	}
-	var world []datalog.FactGroup
-	if explained {
-		world = d.Facts
-		for _, g := range world {
-			fg := factGroup{Origin: []string{}, Facts: []string{}}
-			for _, o := range g.Origin {
-				fg.Origin = append(fg.Origin, o.String())
-			}
-			for _, f := range g.Facts {
-				fg.Facts = append(fg.Facts, f.String())
-			}
-			v.World = append(v.World, fg)
+	world := d.Facts
+	for _, g := range world {
+		fg := factGroup{Origin: []string{}, Facts: []string{}}
+		for _, o := range g.Origin {
+			fg.Origin = append(fg.Origin, o.String())
 		}
+		for _, f := range g.Facts {
+			fg.Facts = append(fg.Facts, f.String())
+		}
+		v.World = append(v.World, fg)
 	}
-	for _, fc := range d.FailedChecks {
-		c := failedCheck{Block: fc.Block.String(), Index: fc.Index, Source: fc.Check.String()}
-		if explained {
-			c.Missing = explain.Missing(fc.Check, world)
-		}
-		v.FailedChecks = append(v.FailedChecks, c)
+	for i, fc := range d.FailedChecks {
+		v.FailedChecks[i].Missing = explain.Missing(fc.Check, world)
 	}
 	return v
+}
+
+// placeIn names the policy file in the positions of the matched policy
+// and of the authorizer's checks: the token's checks have no source.
+func (v *verdict) placeIn(policyFile string) {
+	if policyFile == "-" {
+		policyFile = "<stdin>"
+	}
+	if v.Policy != nil && v.Policy.Line > 0 {
+		v.Policy.File = policyFile
+	}
+	for i := range v.FailedChecks {
+		if c := &v.FailedChecks[i]; c.Block == int(datalog.AuthorizerBlock) && c.Line > 0 {
+			c.File = policyFile
+		}
+	}
+}
+
+// at is " (file:line:col)", or nothing for an unknown position.
+func at(p decisionjson.Position) string {
+	if s := p.At(); s != "" {
+		return " (" + s + ")"
+	}
+	return ""
 }
 
 func (v *verdict) print(w io.Writer) {
@@ -158,12 +157,12 @@ func (v *verdict) print(w io.Writer) {
 		}
 	}
 	if v.Policy != nil {
-		fmt.Fprintf(w, "%s: policy %d matched: %s\n", decision, v.Policy.Index, v.Policy.Source)
+		fmt.Fprintf(w, "%s: policy %d%s matched: %s\n", decision, v.Policy.Index, at(v.Policy.Position), v.Policy.Source)
 	} else {
 		fmt.Fprintf(w, "%s: no policy matched\n", decision)
 	}
 	for _, c := range v.FailedChecks {
-		fmt.Fprintf(w, "failed check: %s, check %d: %s\n", c.Block, c.Index, c.Source)
+		fmt.Fprintf(w, "failed check: %s, check %d%s: %s\n", c.Where(), c.Index, at(c.Position), c.Source)
 		for _, m := range c.Missing {
 			fmt.Fprintf(w, "  no fact matches %s\n", m)
 		}

@@ -124,19 +124,9 @@ func (a blockArgs) load() (*datalog.Program, error) {
 		if *a.ttl < 0 {
 			return nil, fmt.Errorf("--ttl %v is negative", *a.ttl)
 		}
-		p.Checks = append(p.Checks, expiryCheck(time.Now().Add(*a.ttl)))
+		p.Checks = append(p.Checks, token.ExpiryCheck(time.Now().Add(*a.ttl)))
 	}
 	return p, nil
-}
-
-// expiryCheck is check if time($t), $t < until.
-func expiryCheck(until time.Time) datalog.Check {
-	src := fmt.Sprintf("check if time($t), $t < %s", until.UTC().Truncate(time.Second).Format(time.RFC3339))
-	c, err := datalog.ParseCheck(src, nil)
-	if err != nil {
-		panic("codios: expiry check does not parse: " + err.Error())
-	}
-	return c
 }
 
 // runBlockCommand runs the common part of the commands that make a token,

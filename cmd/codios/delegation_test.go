@@ -115,13 +115,14 @@ func newService(t *testing.T, d *delegation, cfg sdk.Config) *service {
 	s := &service{now: fixtureNow}
 	cfg.Service = "reports"
 	cfg.RootKeys = d.root.Public()
-	cfg.Policy = reportsPolicy
 	cfg.Now = func() time.Time { return s.now }
 	var err error
+	if cfg.Policy, err = token.ParseAuthorizer(reportsPolicy, nil, nil); err != nil {
+		t.Fatal(err)
+	}
 	if s.mw, err = sdk.NewMiddleware(cfg); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.mw.Close() })
 	return s
 }
 

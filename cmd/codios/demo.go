@@ -153,7 +153,7 @@ func (d *demo) startServices() error {
 	d.mw, err = sdk.NewMiddleware(sdk.Config{
 		Service:            "reports",
 		RootKeys:           token.KeySet{Keys: map[uint32]token.PublicKey{demoRootKeyID: d.root.Public()}},
-		Authorizer:         policy,
+		Policy:             policy,
 		Audit:              audit,
 		Revocations:        revocations,
 		ExposeFailedChecks: true, // the demo shows which block denied a call

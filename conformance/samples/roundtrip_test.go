@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/codios/codios/datalog"
+	samplefile "github.com/codios/codios/internal/samples"
 	"github.com/codios/codios/token"
 )
 
@@ -93,7 +94,7 @@ func TestRoundTrip(t *testing.T) {
 // the rebuilt token, parsed back from its bytes, and the replacement of
 // third-party keys by fresh ones; a nil token when the builder rightly
 // refused a block.
-func rebuild(t *testing.T, tc TestCase, orig *token.Token, rootKey *token.PrivateKey) (*token.Token, *strings.Replacer) {
+func rebuild(t *testing.T, tc samplefile.TestCase, orig *token.Token, rootKey *token.PrivateKey) (*token.Token, *strings.Replacer) {
 	t.Helper()
 	fresh := map[string]*token.PrivateKey{}
 	var pairs []string
@@ -178,7 +179,7 @@ func appendThirdParty(tok *token.Token, key *token.PrivateKey, prog *datalog.Pro
 // refused checks that a block which the parser refused is one that the
 // reference refuses to authorize, and that the builder refuses it too
 // when given the decoded program.
-func refused(t *testing.T, tc TestCase, i int, parseErr error, orig *token.Token) {
+func refused(t *testing.T, tc samplefile.TestCase, i int, parseErr error, orig *token.Token) {
 	t.Helper()
 	for name, v := range tc.Validations {
 		out, _, err := Authorize(context.Background(), orig, v.AuthorizerCode)

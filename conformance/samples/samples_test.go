@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/codios/codios/datalog"
+	samplefile "github.com/codios/codios/internal/samples"
 	"github.com/codios/codios/token"
 )
 
@@ -56,10 +57,10 @@ func TestMain(m *testing.M) {
 
 // loadSamples loads the samples and the root key, or skips the test with
 // the reason when there are none.
-func loadSamples(t *testing.T) (*File, string, token.PublicKey) {
+func loadSamples(t *testing.T) (*samplefile.File, string, token.PublicKey) {
 	t.Helper()
-	f, dir, err := Load()
-	if errors.Is(err, ErrNotFound) {
+	f, dir, err := samplefile.Load()
+	if errors.Is(err, samplefile.ErrNotFound) {
 		summary.skips = append(summary.skips, fmt.Sprintf("%s: %v", t.Name(), err))
 		t.Skip(err)
 	}
@@ -115,7 +116,7 @@ func TestSamples(t *testing.T) {
 	t.Logf("conformance: %d/%d validations pass", summary.pass, summary.total)
 }
 
-func runValidation(t *testing.T, tc TestCase, v Validation, tok *token.Token, parseErr error) {
+func runValidation(t *testing.T, tc samplefile.TestCase, v samplefile.Validation, tok *token.Token, parseErr error) {
 	want, err := ParseOutcome(v.Result)
 	if err != nil {
 		t.Fatalf("samples.json: %v", err)
@@ -154,7 +155,7 @@ func runValidation(t *testing.T, tc TestCase, v Validation, tok *token.Token, pa
 
 // checkBlocks compares each block's printed code, version and external
 // key with the sample's.
-func checkBlocks(t *testing.T, want []Block, tok *token.Token) {
+func checkBlocks(t *testing.T, want []samplefile.Block, tok *token.Token) {
 	t.Helper()
 	blocks := tok.Blocks()
 	if len(blocks) != len(want) {
@@ -165,7 +166,7 @@ func checkBlocks(t *testing.T, want []Block, tok *token.Token) {
 		if got := b.Program.String(); got != want[i].Code {
 			t.Errorf("block %d printed\n%s\nwant\n%s", i, got, want[i].Code)
 		}
-		if b.Version != want[i].Version {
+		if int(b.Version) != want[i].Version {
 			t.Errorf("block %d: version %d, want %d", i, b.Version, want[i].Version)
 		}
 		var ext string

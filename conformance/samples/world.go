@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/codios/codios/datalog"
+	samplefile "github.com/codios/codios/internal/samples"
 	"github.com/codios/codios/token"
 )
 
@@ -39,7 +40,7 @@ type Group struct {
 }
 
 // WorldFromJSON puts a world of samples.json in canonical form.
-func WorldFromJSON(j *JSONWorld) *World {
+func WorldFromJSON(j *samplefile.World) *World {
 	if j == nil {
 		return nil
 	}

@@ -1,7 +1,8 @@
-// Package samples loads the official Biscuit conformance samples for tests.
-// They are not part of the repository: tests find them in
-// ../shared/biscuit-samples beside the repository root, or in the folder
-// named by $CODIOS_SAMPLES.
+// Package samples loads the official Biscuit conformance samples for tests,
+// the main module's and the conformance module's (whose path is under this
+// one, so it may import it). They are not part of the repository: tests
+// find them in ../shared/biscuit-samples beside the repository root, or in
+// the folder named by $CODIOS_SAMPLES.
 package samples
 
 import (
@@ -44,7 +45,10 @@ type Validation struct {
 	RevocationIDs  []string        `json:"revocation_ids"`
 }
 
-// World is the reference's dump of the evaluated world.
+// World is the reference's dump of the evaluated world. An origin of facts
+// lists block indexes, null standing for the authorizer; the origin of
+// rules and checks is a block index, the authorizer's being the largest
+// uint64.
 type World struct {
 	Facts []struct {
 		Origin []*uint64 `json:"origin"`
@@ -62,11 +66,11 @@ type World struct {
 }
 
 // ErrNotFound is returned when no samples folder exists.
-var ErrNotFound = errors.New("samples: no Biscuit samples found: set $CODIOS_SAMPLES or put them in ../shared/biscuit-samples beside the repository")
+var ErrNotFound = errors.New("samples: no Biscuit samples found: set $CODIOS_SAMPLES, or put them in ../shared/biscuit-samples beside the repository root")
 
 // Dir returns the samples folder: $CODIOS_SAMPLES, or
-// ../shared/biscuit-samples beside the repository root found above the
-// working directory.
+// ../shared/biscuit-samples beside the repository root, the first folder
+// above the working directory that holds .git.
 func Dir() (string, error) {
 	if d := os.Getenv("CODIOS_SAMPLES"); d != "" {
 		if _, err := os.Stat(filepath.Join(d, "samples.json")); err != nil {
@@ -81,10 +85,10 @@ func Dir() (string, error) {
 	for dir := wd; ; dir = filepath.Dir(dir) {
 		if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
 			d := filepath.Join(filepath.Dir(dir), "shared", "biscuit-samples")
-			if _, err := os.Stat(filepath.Join(d, "samples.json")); err == nil {
-				return d, nil
+			if _, err := os.Stat(filepath.Join(d, "samples.json")); err != nil {
+				return "", fmt.Errorf("%w (looked in %s)", ErrNotFound, d)
 			}
-			return "", ErrNotFound
+			return d, nil
 		}
 		if filepath.Dir(dir) == dir {
 			return "", ErrNotFound
@@ -92,7 +96,7 @@ func Dir() (string, error) {
 	}
 }
 
-// Load reads samples.json from Dir.
+// Load reads samples.json from Dir, and returns it with the folder.
 func Load() (*File, string, error) {
 	dir, err := Dir()
 	if err != nil {

@@ -249,6 +249,10 @@ func TestDelegation(t *testing.T) {
 	if got := s.texts("#verdict"); len(got) != 1 || !strings.HasPrefix(got[0], "Allowpolicy 0 matched (allow): allow if right(") || strings.Contains(got[0], "null") {
 		t.Errorf("verdict %q", got)
 	}
+	// The matched policy is marked at the line the server gives.
+	if got := s.texts("#card-authorizer .gutter .match"); len(got) != 1 || got[0] != "1" {
+		t.Errorf("authorizer editor: matched policy on lines %q, want 1", got)
+	}
 	if got := s.texts("#chain .who"); strings.Join(got, " → ") != "issuer → research → compliance" {
 		t.Errorf("delegation path %q", got)
 	}
@@ -263,7 +267,7 @@ func TestDelegation(t *testing.T) {
 		t.Errorf("failed checks %q", got)
 	}
 	if got := s.texts("#card-block-1 .gutter .fail"); len(got) != 1 || got[0] != "2" {
-		t.Errorf("block 1 editor: failing lines %q, want 2 (the check, under a comment)", got)
+		t.Errorf("block 1 editor: failing lines %q, want 2 (the check, under a comment, as the server places it)", got)
 	}
 	if n := eval[int](s, `document.querySelectorAll('#card-block-1 .band.fail').length`); n != 1 {
 		t.Errorf("block 1 editor: %d highlighted lines, want 1", n)

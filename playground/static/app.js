@@ -57,52 +57,6 @@ function debounce(fn, ms) {
   };
 }
 
-// statements finds where each statement of a Datalog source starts: its
-// line and first word. It only skips strings and comments to place marks
-// on the page; the server parses.
-function statements(src) {
-  const out = [];
-  let line = 1, start = true;
-  for (let i = 0; i < src.length; i++) {
-    const c = src[i];
-    if (c === '\n') { line++; continue; }
-    if (c === '/' && src[i + 1] === '/') {
-      while (i + 1 < src.length && src[i + 1] !== '\n') i++;
-      continue;
-    }
-    if (c === '/' && src[i + 1] === '*') {
-      i += 2;
-      while (i < src.length && !(src[i] === '*' && src[i + 1] === '/')) {
-        if (src[i] === '\n') line++;
-        i++;
-      }
-      i++;
-      continue;
-    }
-    if (/\s/.test(c)) continue;
-    if (start) {
-      const word = /^[a-z_]+/.exec(src.slice(i, i + 16));
-      out.push({line, word: word ? word[0] : ''});
-      start = false;
-    }
-    if (c === '"') {
-      for (i++; i < src.length && src[i] !== '"'; i++) {
-        if (src[i] === '\\') i++;
-        else if (src[i] === '\n') line++;
-      }
-      continue;
-    }
-    if (c === ';') start = true;
-  }
-  return out;
-}
-
-// statementLine is the line of the index-th check (or policy) of src.
-function statementLine(src, index, words) {
-  const found = statements(src).filter((s) => words.includes(s.word));
-  return found[index] ? found[index].line : 0;
-}
-
 // Editor is a textarea with line numbers, marks for syntax errors at
 // their line and column, and highlighted lines.
 class Editor {
@@ -373,6 +327,7 @@ function show(res, s) {
   const d = res.decision;
   const failedIn = new Map(); // block index -> [failed checks]
   for (const fc of d.failed_checks) {
+    fc.missing = fc.missing || []; // omitted when empty
     if (!failedIn.has(fc.block)) failedIn.set(fc.block, []);
     failedIn.get(fc.block).push(fc);
   }
@@ -388,7 +343,7 @@ function show(res, s) {
       d.policy ? el('code', {}, d.policy.source) : null),
     d.failed_checks.length ? el('ul', {class: 'failed-checks'}, d.failed_checks.map((fc) =>
       el('li', {class: 'failed-check'},
-        `${fc.where}, check ${fc.index}: `, el('code', {}, fc.source),
+        `${fc.block === -1 ? 'authorizer' : 'block ' + fc.block}, check ${fc.index}: `, el('code', {}, fc.source),
         fc.missing.length ? el('div', {class: 'missing'}, 'no fact matches: ', fc.missing.map((m) => el('code', {}, m))) : null))) : null));
 
   // The failed checks in the editors, and the matched policy.
@@ -398,20 +353,20 @@ function show(res, s) {
   for (const [block, list] of failedIn) {
     const ed = block === -1 ? page.editors.authorizer : editorFor('block ' + block);
     if (!ed) continue;
-    ed.highlight(list.map((fc) => ({
-      line: statementLine(ed.value, fc.index, ['check', 'reject']),
+    // The server says where each check is: a pasted token's have no line.
+    ed.highlight(list.filter((fc) => fc.line > 0).map((fc) => ({
+      line: fc.line,
       cls: 'fail',
       title: `check ${fc.index} failed` + (fc.missing.length ? '; no fact matches ' + fc.missing.join(', ') : ''),
-    })).filter((h) => h.line > 0));
+    })));
     if (block > 0 && page.blocks[block - 1]) {
       page.blocks[block - 1].card.querySelector('.failures').replaceChildren(...list.map((fc) =>
         el('li', {class: 'failed-check'}, `check ${fc.index} failed: `, el('code', {}, fc.source),
           fc.missing.length ? el('div', {class: 'missing'}, 'no fact matches: ', fc.missing.map((m) => el('code', {}, m))) : null)));
     }
   }
-  if (d.policy && !failedIn.has(-1)) {
-    const line = statementLine(page.editors.authorizer.value, d.policy.index, ['allow', 'deny']);
-    if (line) page.editors.authorizer.highlight([{line, cls: d.policy.kind === 'allow' ? 'match' : 'fail', title: `policy ${d.policy.index} matched`}]);
+  if (d.policy && d.policy.line > 0 && !failedIn.has(-1)) {
+    page.editors.authorizer.highlight([{line: d.policy.line, cls: d.policy.kind === 'allow' ? 'match' : 'fail', title: `policy ${d.policy.index} matched`}]);
   }
 
   // The token.
