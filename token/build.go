@@ -76,7 +76,7 @@ func encodeBlock(p *datalog.Program, syms *format.Symbols, keys *format.Keys, th
 		msg.Context = proto.String(context)
 	}
 	data := pb.MarshalBlock(msg)
-	back, err := format.Decode(msg, syms, keys, thirdParty, datalog.DefaultLimits.MaxDepth)
+	back, err := format.Decode(msg, syms, keys, thirdParty, datalog.DefaultLimits().MaxDepth)
 	if err != nil {
 		return nil, nil, 0, err
 	}
@@ -135,8 +135,8 @@ func (t *Token) canAppend() error {
 	if t.next == nil {
 		return ErrSealed
 	}
-	if len(t.blocks)+1 > t.limits.MaxBlocks {
-		return limitErr("MaxBlocks", t.limits.MaxBlocks)
+	if len(t.blocks)+1 > t.limits.Datalog.MaxBlocks {
+		return limitErr(datalog.LimitBlocks, t.limits.Datalog.MaxBlocks)
 	}
 	return nil
 }
