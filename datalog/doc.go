@@ -90,10 +90,20 @@
 //
 // Source text, tokens and requests are untrusted. [Limits] bounds the
 // source size, the nesting of expressions and collections, the number of
-// parse errors, the facts a world holds, the rounds of the fixpoint, the
-// evaluation time, the size of a regular expression (compiled by Go's
-// regexp, linear in time) and the values that expressions compute. The
-// limits are checked synchronously inside the loops, together with the
-// [context.Context] given to [World.Run]; no goroutine is started, so
-// nothing runs on after a limit fires. Exceeding one is a [*LimitError].
+// parse errors, the blocks of a world, the facts it holds, the rounds of
+// the fixpoint, the work of an evaluation, the size of a regular
+// expression (compiled by Go's regexp, linear in time) and the values
+// that expressions compute; [DefaultLimits] gives the defaults and why.
+//
+// Evaluation is bounded first by counted work: MaxSteps counts the facts
+// inserted, the rules applied, the facts each join tries, the queries,
+// the opcodes evaluated, and the size of the values that operations go
+// through (a long string, a large set, a regular expression over a long
+// text), so a decision is the same on an idle and on a saturated machine.
+// MaxTime, wall-clock, is only a generous backstop. The limits are checked
+// synchronously inside the loops, together with the [context.Context]
+// given to [World.Run]; no goroutine is started, so nothing runs on after
+// a limit fires. Exceeding one is a [*LimitError] of a [LimitKind];
+// errors.Is matches it with [ErrLimit], and with [ErrStepLimit] or
+// [ErrTimeLimit] by kind.
 package datalog

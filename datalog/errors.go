@@ -119,17 +119,75 @@ var (
 // ErrLimit is matched by every [LimitError].
 var ErrLimit = errors.New("datalog: limit exceeded")
 
-// LimitError says which of the [Limits] was exceeded.
+// Sentinels of the limits a caller may treat apart, each matched by the
+// [LimitError] of its kind (and by ErrLimit). A step limit is the cost of
+// the input, the same on every machine; a time limit is the machine's.
+var (
+	ErrStepLimit = errors.New("datalog: step limit exceeded")
+	ErrTimeLimit = errors.New("datalog: time limit exceeded")
+)
+
+// LimitKind names the limit a [LimitError] is about.
+type LimitKind uint8
+
+const (
+	LimitSourceBytes LimitKind = iota + 1 // Limits.MaxSourceBytes
+	LimitDepth                            // Limits.MaxDepth
+	LimitBlocks                           // Limits.MaxBlocks
+	LimitFacts                            // Limits.MaxFacts
+	LimitIterations                       // Limits.MaxIterations
+	LimitSteps                            // Limits.MaxSteps
+	LimitTime                             // Limits.MaxTime
+	LimitRegexpBytes                      // Limits.MaxRegexpBytes
+	LimitValueBytes                       // Limits.MaxValueBytes
+	// LimitTokenBytes is the size of a serialized token, which package
+	// token bounds and reports with a LimitError too.
+	LimitTokenBytes
+)
+
+var limitNames = [...]string{
+	LimitSourceBytes: "MaxSourceBytes",
+	LimitDepth:       "MaxDepth",
+	LimitBlocks:      "MaxBlocks",
+	LimitFacts:       "MaxFacts",
+	LimitIterations:  "MaxIterations",
+	LimitSteps:       "MaxSteps",
+	LimitTime:        "MaxTime",
+	LimitRegexpBytes: "MaxRegexpBytes",
+	LimitValueBytes:  "MaxValueBytes",
+	LimitTokenBytes:  "MaxTokenBytes",
+}
+
+// String returns the name of the limit's field, such as "MaxSteps".
+func (k LimitKind) String() string {
+	if int(k) < len(limitNames) && limitNames[k] != "" {
+		return limitNames[k]
+	}
+	return fmt.Sprintf("LimitKind(%d)", k)
+}
+
+// LimitError says which limit was exceeded.
 type LimitError struct {
-	Limit string // the field of Limits
-	Max   int64  // its value (nanoseconds for durations)
+	Kind LimitKind
+	Max  int64 // the limit's value (nanoseconds for MaxTime)
 }
 
 func (e *LimitError) Error() string {
-	return fmt.Sprintf("datalog: limit exceeded: %s (%d)", e.Limit, e.Max)
+	return fmt.Sprintf("datalog: limit exceeded: %s (%d)", e.Kind, e.Max)
 }
 
-func (e *LimitError) Is(target error) bool { return target == ErrLimit }
+// Is matches ErrLimit, and ErrStepLimit or ErrTimeLimit by kind.
+func (e *LimitError) Is(target error) bool {
+	switch target {
+	case ErrLimit:
+		return true
+	case ErrStepLimit:
+		return e.Kind == LimitSteps
+	case ErrTimeLimit:
+		return e.Kind == LimitTime
+	}
+	return false
+}
 
 // RuleError places an evaluation error: which block (or the authorizer)
 // and which rule, check or policy, with its source text.

@@ -7,7 +7,6 @@ import (
 	"maps"
 	"slices"
 	"sort"
-	"time"
 )
 
 // predKey identifies a relation: a predicate name and an arity.
@@ -181,6 +180,9 @@ const maxScannedRelations = 8
 // insert adds a fact unless the same fact with the same origin exists.
 // During a round (pending) it is buffered until the round ends.
 func (w *World) insert(k predKey, o origin, vals []val, pending bool) error {
+	if err := w.step(); err != nil {
+		return err
+	}
 	r := w.relation(k)
 	if r.has(o, vals) {
 		return nil
@@ -257,7 +259,7 @@ func (r *relation) key(o origin, vals []val) []byte {
 
 func (w *World) checkFactLimit() error {
 	if w.nfacts+w.pending >= w.limits.MaxFacts {
-		return &LimitError{Limit: "MaxFacts", Max: int64(w.limits.MaxFacts)}
+		return &LimitError{Kind: LimitFacts, Max: int64(w.limits.MaxFacts)}
 	}
 	return nil
 }
@@ -603,7 +605,7 @@ func (w *World) fixpoint() error {
 		w.pending = 0
 		w.iterations++
 		if w.iterations >= w.limits.MaxIterations {
-			return &LimitError{Limit: "MaxIterations", Max: int64(w.limits.MaxIterations)}
+			return &LimitError{Kind: LimitIterations, Max: int64(w.limits.MaxIterations)}
 		}
 		if err := w.checkTime(); err != nil {
 			return err
@@ -612,6 +614,9 @@ func (w *World) fixpoint() error {
 }
 
 func (w *World) applyRule(r *crule, first bool) error {
+	if err := w.step(); err != nil {
+		return err
+	}
 	if len(r.preds) == 0 {
 		if !first {
 			return nil
@@ -858,9 +863,8 @@ func (w *World) Query(ctx context.Context, r Rule) ([]Fact, error) {
 	}
 	m := w.bind(qt)
 	cr := w.newRule(&tr, &m, w.trusted(r.Body.Scopes, trust, AuthorizerBlock), AuthorizerBlock)
-	// A query runs on its own clock: the world's may be spent.
-	w.ctx = ctx
-	w.deadline = time.Now().Add(w.limits.MaxTime)
+	// A query has its own budget: the world's may be spent.
+	w.startWork(ctx)
 	seen := map[string]bool{}
 	var facts []Fact
 	j := w.fullJoiner(&cr.cbody)
@@ -877,7 +881,7 @@ func (w *World) Query(ctx context.Context, r Rule) ([]Fact, error) {
 		f := Fact{Predicate{Name: r.Head.Name, Terms: terms}}
 		if s := f.String(); !seen[s] {
 			if len(facts) >= w.limits.MaxFacts {
-				return true, &LimitError{Limit: "MaxFacts", Max: int64(w.limits.MaxFacts)}
+				return true, &LimitError{Kind: LimitFacts, Max: int64(w.limits.MaxFacts)}
 			}
 			seen[s] = true
 			facts = append(facts, f)

@@ -69,7 +69,7 @@ func (c *exprCompiler) slot(name string) int {
 
 func (c *exprCompiler) compile(ops []Op, depth int) ([]cop, error) {
 	if depth > c.maxDepth {
-		return nil, &LimitError{Limit: "MaxDepth", Max: int64(c.maxDepth)}
+		return nil, &LimitError{Kind: LimitDepth, Max: int64(c.maxDepth)}
 	}
 	out := make([]cop, 0, len(ops))
 	for _, op := range ops {
@@ -271,6 +271,9 @@ func (e *evaluator) extern(name string, left val, right *val) (val, error) {
 func (e *evaluator) binary(op *cop, l, r val) (val, error) {
 	in := e.w.in
 	b := op.binary
+	if err := e.w.charge(e.binaryCost(b, l, r)); err != nil {
+		return val{}, err
+	}
 	switch b {
 	case OpBinaryExtern:
 		return e.extern(op.extern, l, &r)
@@ -306,7 +309,7 @@ func (e *evaluator) binary(op *cop, l, r val) (val, error) {
 		if b == OpAdd && l.k == KindString && r.k == KindString {
 			s := in.strAt(l.n) + in.strAt(r.n)
 			if len(s) > e.w.limits.MaxValueBytes {
-				return val{}, &LimitError{Limit: "MaxValueBytes", Max: int64(e.w.limits.MaxValueBytes)}
+				return val{}, &LimitError{Kind: LimitValueBytes, Max: int64(e.w.limits.MaxValueBytes)}
 			}
 			return val{KindString, in.str(s)}, nil
 		}
@@ -517,7 +520,7 @@ func (e *evaluator) setOp(b BinaryOp, l, r val) (val, error) {
 		}
 	} else {
 		if n := len(le) + len(re); 8*n > e.w.limits.MaxValueBytes {
-			return val{}, &LimitError{Limit: "MaxValueBytes", Max: int64(e.w.limits.MaxValueBytes)}
+			return val{}, &LimitError{Kind: LimitValueBytes, Max: int64(e.w.limits.MaxValueBytes)}
 		}
 		out = append(append(make([]val, 0, len(le)+len(re)), le...), re...)
 	}
@@ -526,7 +529,7 @@ func (e *evaluator) setOp(b BinaryOp, l, r val) (val, error) {
 
 func (e *evaluator) matches(s, pattern string) (val, error) {
 	if len(pattern) > e.w.limits.MaxRegexpBytes {
-		return val{}, &LimitError{Limit: "MaxRegexpBytes", Max: int64(e.w.limits.MaxRegexpBytes)}
+		return val{}, &LimitError{Kind: LimitRegexpBytes, Max: int64(e.w.limits.MaxRegexpBytes)}
 	}
 	re, ok := e.w.regexps[pattern]
 	if !ok {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -19,7 +20,7 @@ func evalExpr(t *testing.T, w *World, src string) (Term, error) {
 	if len(c.Queries) != 1 || len(c.Queries[0].Expressions) != 1 {
 		t.Fatalf("%q is not one expression", src)
 	}
-	w.deadline = time.Now().Add(time.Second)
+	w.startWork(context.Background())
 	comp := newExprCompiler(w.in, w.limits.MaxDepth)
 	ops, err := comp.compile(c.Queries[0].Expressions[0].Ops, 0)
 	if err != nil {
@@ -180,6 +181,38 @@ func TestValueLimits(t *testing.T) {
 	}
 }
 
+// TestCountedWork: operations on large values count steps in proportion
+// to their size, so that an expression of a few opcodes cannot hide a
+// large amount of work from the step limit.
+func TestCountedWork(t *testing.T) {
+	long := `"` + strings.Repeat("a", 60000) + `"`
+	var set strings.Builder
+	set.WriteString("{0")
+	for i := 1; i < 5000; i++ {
+		fmt.Fprintf(&set, ", %d", i)
+	}
+	set.WriteString("}")
+	for _, tc := range []struct{ name, cheap, costly string }{
+		{"contains", `"ab".contains("b")`, long + `.contains("b") || ` + long + `.contains("b")`},
+		{"concatenation", `("a" + "b").length() == 2`, `(` + long + ` + "b").length() + (` + long + ` + "c").length() == 2`},
+		{"regexp", `"ab".matches("a+b")`, long + `.matches("(a|b)*(a|b)*(a|b)*(a|b)*c")`},
+		{"union", `{1}.union({2}).contains(2)`, set.String() + `.union({-1}).contains(-1)`},
+		{"set in set", `{1, 2}.contains({1})`, set.String() + `.contains(` + set.String() + `)`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := evalExpr(t, NewWorld(&Options{Limits: Limits{MaxSteps: 1000}}), tc.cheap); err != nil {
+				t.Errorf("%s: %v", tc.cheap, err)
+			}
+			if _, err := evalExpr(t, NewWorld(&Options{Limits: Limits{MaxSteps: 1000}}), tc.costly); !errors.Is(err, ErrStepLimit) {
+				t.Errorf("%s: got %v, want the step limit", tc.name, err)
+			}
+			if _, err := evalExpr(t, NewWorld(nil), tc.costly); err != nil {
+				t.Errorf("%s, default limits: %v", tc.name, err)
+			}
+		})
+	}
+}
+
 func TestEvaluationLimits(t *testing.T) {
 	auth := func(t *testing.T, src string, limits Limits) error {
 		t.Helper()
@@ -202,26 +235,42 @@ func TestEvaluationLimits(t *testing.T) {
 	}
 	chain.WriteString("path($x, $y) <- edge($x, $y); path($x, $z) <- path($x, $y), edge($y, $z); allow if true;")
 	counter := chain.String()
-	if err := auth(t, counter, Limits{MaxTime: time.Minute}); err != nil {
+	kind := func(err error) LimitKind {
+		var le *LimitError
+		if !errors.As(err, &le) {
+			return 0
+		}
+		return le.Kind
+	}
+	if err := auth(t, counter, Limits{}); err != nil {
 		t.Errorf("chain within limits: %v", err)
 	}
-	if err := auth(t, counter, Limits{MaxIterations: 50, MaxFacts: 1000000, MaxTime: time.Minute}); !errors.Is(err, ErrLimit) || !strings.Contains(err.Error(), "MaxIterations") {
+	if err := auth(t, counter, Limits{MaxIterations: 50, MaxFacts: 1000000}); kind(err) != LimitIterations || !errors.Is(err, ErrLimit) {
 		t.Errorf("iterations: got %v", err)
 	}
-	if err := auth(t, counter, Limits{MaxIterations: 1000000, MaxFacts: 40, MaxTime: time.Minute}); !errors.Is(err, ErrLimit) || !strings.Contains(err.Error(), "MaxFacts") {
+	if err := auth(t, counter, Limits{MaxIterations: 1000000, MaxFacts: 40}); kind(err) != LimitFacts {
 		t.Errorf("facts: got %v", err)
 	}
-	// A cross product grows fast: each round squares what it joins.
+	if err := auth(t, counter, Limits{MaxSteps: 5000}); !errors.Is(err, ErrStepLimit) || kind(err) != LimitSteps {
+		t.Errorf("steps: got %v", err)
+	}
+	// A join of a million matches derives only ten facts: the facts limit
+	// does not see it, the step limit stops it, or with no step limit to
+	// speak of, the time limit. (A tenth of the default step limit keeps
+	// the test quick under -race.)
 	blowup := "p(0); p(1); p(2); p(3); p(4); p(5); p(6); p(7); p(8); p(9);" +
-		"q($a, $b, $c, $d, $e, $f) <- p($a), p($b), p($c), p($d), p($e), p($f); allow if true;"
-	if err := auth(t, blowup, Limits{MaxTime: 2 * time.Millisecond, MaxFacts: 1 << 30}); !errors.Is(err, ErrLimit) {
+		"q($a) <- p($a), p($b), p($c), p($d), p($e), p($f); allow if true;"
+	if err := auth(t, blowup, Limits{MaxSteps: 100_000}); !errors.Is(err, ErrStepLimit) {
+		t.Errorf("steps: got %v", err)
+	}
+	if err := auth(t, blowup, Limits{MaxTime: 2 * time.Millisecond, MaxSteps: math.MaxInt}); !errors.Is(err, ErrTimeLimit) || errors.Is(err, ErrStepLimit) {
 		t.Errorf("time: got %v", err)
 	}
 	// A cancelled context stops the evaluation.
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	p, _ := ParseAuthorizer(blowup, nil)
-	w := NewWorld(&Options{Limits: Limits{MaxTime: time.Minute, MaxFacts: 1 << 30}})
+	w := NewWorld(nil)
 	_ = w.AddAuthorizer(p)
 	if _, err := w.Authorize(ctx); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: got %v", err)

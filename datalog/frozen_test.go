@@ -354,15 +354,14 @@ func TestTimeLimitOfShortEvaluations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var le *LimitError
-	if _, err := load().Authorize(context.Background()); !errors.As(err, &le) || le.Limit != "MaxTime" {
-		t.Errorf("fresh: %v, want the MaxTime limit", err)
+	if _, err := load().Authorize(context.Background()); !errors.Is(err, ErrTimeLimit) {
+		t.Errorf("fresh: %v, want the time limit", err)
 	}
 	err = f.With(func(w *World) error {
 		_, err := w.Authorize(context.Background())
 		return err
 	})
-	if !errors.As(err, &le) || le.Limit != "MaxTime" {
-		t.Errorf("frozen: %v, want the MaxTime limit", err)
+	if !errors.Is(err, ErrTimeLimit) {
+		t.Errorf("frozen: %v, want the time limit", err)
 	}
 }

@@ -145,8 +145,8 @@ func checkParseError(t *testing.T, err error) {
 	if !ok {
 		t.Fatalf("error is a %T, not ParseErrors or *LimitError: %v", err, err)
 	}
-	if len(list) == 0 || len(list) > DefaultLimits.MaxParseErrors {
-		t.Fatalf("%d errors, want 1 to %d: %v", len(list), DefaultLimits.MaxParseErrors, err)
+	if len(list) == 0 || len(list) > DefaultLimits().MaxParseErrors {
+		t.Fatalf("%d errors, want 1 to %d: %v", len(list), DefaultLimits().MaxParseErrors, err)
 	}
 	var pe *ParseError
 	if !errors.Is(err, ErrSyntax) || !errors.As(err, &pe) {

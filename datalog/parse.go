@@ -153,9 +153,9 @@ func newParser(src string, opts *ParseOptions) (*parser, error) {
 	if opts == nil {
 		opts = &ParseOptions{}
 	}
-	p := &parser{src: src, filename: opts.Filename, limits: opts.Limits.withDefaults(), params: opts.Params, used: map[string]bool{}}
+	p := &parser{src: src, filename: opts.Filename, limits: opts.Limits.WithDefaults(), params: opts.Params, used: map[string]bool{}}
 	if len(src) > p.limits.MaxSourceBytes {
-		return nil, &LimitError{Limit: "MaxSourceBytes", Max: int64(p.limits.MaxSourceBytes)}
+		return nil, &LimitError{Kind: LimitSourceBytes, Max: int64(p.limits.MaxSourceBytes)}
 	}
 	p.scanner = scan.New(src)
 	p.cur = p.scanner.Next()

@@ -942,7 +942,7 @@ func TestParseErrors(t *testing.T) {
 			t.Errorf("%s: error is a %T, not ParseErrors", tc.name, err)
 			continue
 		}
-		max := opts.Limits.withDefaults().MaxParseErrors
+		max := opts.Limits.WithDefaults().MaxParseErrors
 		if len(list) == 0 || len(list) > max {
 			t.Errorf("%s: %d errors, want 1 to %d", tc.name, len(list), max)
 		}

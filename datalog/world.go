@@ -49,9 +49,13 @@ type World struct {
 	policies   []*ccheck
 	iterations int
 
-	ctx      context.Context
-	deadline time.Time
-	steps    int
+	// The budget of the current evaluation: its context, its wall-clock
+	// deadline, the steps taken and the count at which the next
+	// checkpoint is due.
+	ctx       context.Context
+	deadline  time.Time
+	steps     int
+	nextCheck int
 
 	factBuf []val
 	ownIn   interner // what in points to
@@ -81,9 +85,6 @@ type authInput struct {
 	compiled *Compiled
 	fact     Fact
 }
-
-// MaxBlocks is the most blocks a world holds, the authorizer aside.
-const MaxBlocks = 126
 
 // authorizerBit is the origin bit of the authorizer.
 const authorizerBit = 127
@@ -138,17 +139,14 @@ func NewWorld(opts *Options) *World {
 // limits returns the limits of opts, the defaults for nil.
 func (opts *Options) limits() Limits {
 	if opts == nil {
-		return Limits{}.withDefaults()
+		return Limits{}.WithDefaults()
 	}
-	return opts.Limits.withDefaults()
+	return opts.Limits.WithDefaults()
 }
 
 // ErrWorldRan is returned when a block or authorizer is added to a world
 // that has already been evaluated.
 var ErrWorldRan = errors.New("datalog: world already evaluated")
-
-// ErrTooManyBlocks is returned by AddBlock past MaxBlocks.
-var ErrTooManyBlocks = errors.New("datalog: too many blocks")
 
 // AddBlock adds the next block of a token: the authority block first. A
 // third-party block has the key that signed it; a trusting clause that
@@ -163,8 +161,8 @@ func (w *World) AddBlock(p *Program, externalKey *PublicKey) (BlockID, error) {
 		return 0, ErrFrozenWorld
 	}
 	id := BlockID(len(w.blocks))
-	if len(w.blocks) >= MaxBlocks {
-		return 0, fmt.Errorf("%w: more than %d", ErrTooManyBlocks, MaxBlocks)
+	if len(w.blocks) >= w.limits.MaxBlocks {
+		return 0, &LimitError{Kind: LimitBlocks, Max: int64(w.limits.MaxBlocks)}
 	}
 	if len(p.Policies) > 0 {
 		return 0, fmt.Errorf("datalog: %s has policies; only the authorizer has them", id)
@@ -249,14 +247,59 @@ func checkRules(rules []Rule, b BlockID) error {
 // errStopped wraps the context's error when evaluation is cancelled.
 var errStopped = errors.New("datalog: evaluation stopped")
 
-// step counts one unit of work and, every so often, checks the time limit
-// and the context. It is called in every loop of evaluation.
+// stepsBetweenClockReads is how many steps go by between two reads of
+// the clock and the context.
+const stepsBetweenClockReads = 1024
+
+// step counts one unit of work; see charge.
 func (w *World) step() error {
 	w.steps++
-	if w.steps&1023 != 0 {
+	if w.steps < w.nextCheck {
 		return nil
 	}
+	return w.checkpoint()
+}
+
+// charge counts n units of work, failing past MaxSteps, and every
+// stepsBetweenClockReads steps checks the context and the time limit. It
+// is called in every loop of evaluation, and in proportion to their size
+// by operations on large values.
+func (w *World) charge(n int) error {
+	w.steps += n
+	if w.steps < w.nextCheck {
+		return nil
+	}
+	return w.checkpoint()
+}
+
+func (w *World) checkpoint() error {
+	if w.deadline.IsZero() {
+		// No evaluation is under way: what is loaded before one (a
+		// snapshot's blocks, a request's facts) is bounded by MaxFacts.
+		w.nextCheck = w.steps + stepsBetweenClockReads
+		return nil
+	}
+	if w.steps > w.limits.MaxSteps {
+		return &LimitError{Kind: LimitSteps, Max: int64(w.limits.MaxSteps)}
+	}
+	w.nextCheck = w.nextCheckpoint()
 	return w.checkTime()
+}
+
+// nextCheckpoint is the step count of the next checkpoint: the next
+// clock reading, or MaxSteps itself, past which the next step fails.
+// (MaxSteps+1 could overflow.)
+func (w *World) nextCheckpoint() int {
+	return w.steps + min(stepsBetweenClockReads, w.limits.MaxSteps-w.steps)
+}
+
+// startWork starts the budget of one evaluation: no step taken, and
+// MaxTime from now.
+func (w *World) startWork(ctx context.Context) {
+	w.ctx = ctx
+	w.steps = 0
+	w.nextCheck = w.nextCheckpoint()
+	w.deadline = time.Now().Add(w.limits.MaxTime)
 }
 
 func (w *World) checkTime() error {
@@ -266,7 +309,7 @@ func (w *World) checkTime() error {
 		}
 	}
 	if time.Now().After(w.deadline) {
-		return &LimitError{Limit: "MaxTime", Max: int64(w.limits.MaxTime)}
+		return &LimitError{Kind: LimitTime, Max: int64(w.limits.MaxTime)}
 	}
 	return nil
 }
@@ -280,8 +323,7 @@ func (w *World) Run(ctx context.Context) error {
 		return w.runErr
 	}
 	w.ran = true
-	w.ctx = ctx
-	w.deadline = time.Now().Add(w.limits.MaxTime)
+	w.startWork(ctx)
 	w.runErr = w.run()
 	return w.runErr
 }

@@ -237,14 +237,18 @@ func TestWorldMisuse(t *testing.T) {
 	if _, err := w.AddBlock(&Program{}, nil); !errors.Is(err, ErrWorldRan) {
 		t.Errorf("after Run: got %v", err)
 	}
-	w = NewWorld(nil)
-	for i := 0; i < MaxBlocks; i++ {
-		if _, err := w.AddBlock(&Program{}, nil); err != nil {
-			t.Fatal(err)
+	for _, limit := range []int{3, 1000} {
+		w = NewWorld(&Options{Limits: Limits{MaxBlocks: limit}})
+		max := min(limit, 126)
+		for i := 0; i < max; i++ {
+			if _, err := w.AddBlock(&Program{}, nil); err != nil {
+				t.Fatal(err)
+			}
 		}
-	}
-	if _, err := w.AddBlock(&Program{}, nil); !errors.Is(err, ErrTooManyBlocks) {
-		t.Errorf("block %d: got %v", MaxBlocks, err)
+		var le *LimitError
+		if _, err := w.AddBlock(&Program{}, nil); !errors.As(err, &le) || le.Kind != LimitBlocks || le.Max != int64(max) {
+			t.Errorf("MaxBlocks %d: block %d: got %v", limit, max, err)
+		}
 	}
 }
 

@@ -111,7 +111,7 @@ var DefaultLimits = Limits{
 	MaxBodyBytes:   1 << 20,
 	MaxSourceBytes: 32 << 10,
 	MaxBlocks:      16,
-	MaxTokenBytes:  token.DefaultLimits.MaxTokenBytes,
+	MaxTokenBytes:  token.DefaultLimits().MaxTokenBytes,
 }
 
 // ErrPoliciesDir is a PoliciesDir that is not a readable folder.

@@ -135,10 +135,10 @@ func (s *standardRequest) token(tb testing.TB, root *token.PrivateKey) string {
 }
 
 // benchPolicyOptions give the policy a time limit of a minute, not
-// datalog's default 20ms. That limit is wall-clock time: on a busy
+// datalog's default second. That limit is wall-clock time: on a busy
 // machine, or with more runnable goroutines than cores as in the load
 // benchmarks, an evaluation of 30µs is now and then descheduled for
-// longer, and the call refused (403, MaxTime); under valgrind even a
+// longer, and the call refused (503, MaxTime); under valgrind even a
 // second is too short. The limit's value costs nothing either way.
 var benchPolicyOptions = &token.AuthorizerOptions{Limits: datalog.Limits{MaxTime: time.Minute}}
 

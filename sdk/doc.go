@@ -22,9 +22,10 @@
 // (reason "revoked"), 429 with Retry-After for a spent budget, 400 for a
 // path that is not clean or a request the mapper refuses, 503 when the
 // revocation list is too old, the audit record cannot be written, or the
-// evaluation ran out of its wall-clock time (with Retry-After: on a busy
-// server that is load, not the token's fault; other evaluation limits and
-// errors are the token's, and answer 403). The
+// evaluation ran out of its wall-clock backstop, [datalog.ErrTimeLimit]
+// (with Retry-After: on a busy server that is load, not the token's
+// fault; other evaluation limits, the step limit first, and errors are
+// the token's, and answer 403). The
 // body is a small JSON object; the failed checks are in it only with
 // Config.ExposeFailedChecks, since they tell a caller what the policy
 // wants. The handler finds the decision with [FromContext] and can query

@@ -84,7 +84,7 @@ type Config struct {
 	// Cache remembers verified tokens; nil means a new cache of
 	// DefaultCacheSize.
 	Cache *token.Cache
-	// Limits bounds the tokens accepted; nil means token.DefaultLimits.
+	// Limits bounds the tokens accepted; nil means token.DefaultLimits().
 	Limits *token.Limits
 
 	// Revocations, if set, refuses tokens with a revoked block.
@@ -281,9 +281,8 @@ func (m *Middleware) authorize(w http.ResponseWriter, r *http.Request) (*Authori
 	}
 	req := &token.Request{Time: c.start.Add(-m.cfg.Leeway), Facts: m.requestFacts(r, act, len(c.chain.hops)-1)}
 	d, err := m.cfg.Policy.Authorize(r.Context(), c.tok, req)
-	var limit *datalog.LimitError
 	switch {
-	case errors.As(err, &limit) && limit.Limit == "MaxTime":
+	case errors.Is(err, datalog.ErrTimeLimit):
 		// Time is wall-clock: on a busy server a cheap evaluation can
 		// be descheduled past it. Refuse as overloaded, not as denied.
 		w.Header().Set("Retry-After", "1")

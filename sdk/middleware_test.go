@@ -554,9 +554,9 @@ func TestAgentNamesCannotBeSpoofed(t *testing.T) {
 	}
 }
 
-// TestEvaluationLimits: a token over the facts limit is refused (403);
-// the wall-clock limit, which a busy server can hit on any call, answers
-// 503 with Retry-After.
+// TestEvaluationLimits: a token over the facts or the step limit is
+// refused (403); the wall-clock limit, which a busy server can hit on any
+// call, answers 503 with Retry-After.
 func TestEvaluationLimits(t *testing.T) {
 	for _, tt := range []struct {
 		limits datalog.Limits
@@ -564,6 +564,7 @@ func TestEvaluationLimits(t *testing.T) {
 	}{
 		{datalog.Limits{MaxTime: time.Nanosecond}, 503},
 		{datalog.Limits{MaxFacts: 2}, 403},
+		{datalog.Limits{MaxSteps: 1}, 403},
 	} {
 		a, err := token.ParseAuthorizer(reportsPolicy, nil, &token.AuthorizerOptions{Limits: tt.limits})
 		if err != nil {

@@ -75,7 +75,7 @@ func encodeBlock(p *datalog.Program, syms *format.Symbols, keys *format.Keys, th
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	back, err := format.Decode(msg, syms, keys, thirdParty, datalog.DefaultLimits.MaxDepth)
+	back, err := format.Decode(msg, syms, keys, thirdParty, datalog.DefaultLimits().MaxDepth)
 	if err != nil {
 		return nil, nil, 0, err
 	}
@@ -142,8 +142,8 @@ func (c *chain) canAppend() error {
 	if c.next == nil {
 		return ErrSealed
 	}
-	if len(c.blocks)+1 > c.limits.MaxBlocks {
-		return limitErr("MaxBlocks", c.limits.MaxBlocks)
+	if len(c.blocks)+1 > c.limits.Datalog.MaxBlocks {
+		return limitErr(datalog.LimitBlocks, c.limits.Datalog.MaxBlocks)
 	}
 	return nil
 }

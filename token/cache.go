@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"strings"
 	"sync"
+
+	"github.com/codios/codios/datalog"
 )
 
 // Cache remembers verified tokens, so that a token presented again skips
@@ -97,7 +99,7 @@ func (c *Cache) Parse(data []byte, keys RootKeys, limits *Limits) (*Token, error
 func (c *Cache) parse(data []byte, keys RootKeys, limits *Limits) (*Token, [sha256.Size]byte, error) {
 	l := limitsOf(limits)
 	if len(data) > l.MaxTokenBytes {
-		return nil, [sha256.Size]byte{}, limitErr("MaxTokenBytes", l.MaxTokenBytes)
+		return nil, [sha256.Size]byte{}, limitErr(datalog.LimitTokenBytes, l.MaxTokenBytes)
 	}
 	hash := sha256.Sum256(data)
 	if tok := c.lookup(hash, keys); tok != nil {

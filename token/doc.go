@@ -87,9 +87,12 @@
 // # Limits
 //
 // A token from the network is hostile until verified. [Limits] bounds its
-// size and its number of blocks before anything is decoded, and the
-// nesting of its terms and expressions when blocks are decoded; the
-// Datalog limits bound evaluation. Errors wrap [ErrFormat],
+// size and its number of blocks (datalog's MaxBlocks, the one bound on
+// blocks) before anything is decoded, and the nesting of its terms and
+// expressions when blocks are decoded; [DefaultLimits] gives the
+// defaults. An [Authorizer]'s datalog limits bound evaluation, by counted
+// steps first and by a wall-clock backstop, so that a decision does not
+// depend on the machine's load. Errors wrap [ErrFormat],
 // [ErrInvalidSignature], [ErrInvalidKey], [ErrUnknownRootKey],
 // [ErrSealed] or [ErrLimit].
 package token

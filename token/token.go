@@ -203,7 +203,7 @@ func DecodeText(text string, limits *Limits) ([]byte, error) {
 	l := limitsOf(limits)
 	text = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(text), "biscuit:"))
 	if base64.RawURLEncoding.DecodedLen(len(text)) > l.MaxTokenBytes+2 {
-		return nil, limitErr("MaxTokenBytes", l.MaxTokenBytes)
+		return nil, limitErr(datalog.LimitTokenBytes, l.MaxTokenBytes)
 	}
 	data, err := base64.URLEncoding.DecodeString(text)
 	if err != nil {
@@ -217,7 +217,7 @@ func DecodeText(text string, limits *Limits) ([]byte, error) {
 
 func limitsOf(l *Limits) Limits {
 	if l == nil {
-		return DefaultLimits.withDefaults()
+		return Limits{}.withDefaults()
 	}
 	return l.withDefaults()
 }
@@ -227,14 +227,14 @@ func limitsOf(l *Limits) Limits {
 func ParseUnverified(data []byte, limits *Limits) (*Unverified, error) {
 	l := limitsOf(limits)
 	if len(data) > l.MaxTokenBytes {
-		return nil, limitErr("MaxTokenBytes", l.MaxTokenBytes)
+		return nil, limitErr(datalog.LimitTokenBytes, l.MaxTokenBytes)
 	}
 	var msg pb.Biscuit
 	if err := pb.UnmarshalBiscuit(data, &msg); err != nil {
 		return nil, fmt.Errorf("%w: decoding token: %w", ErrFormat, err)
 	}
-	if 1+len(msg.GetBlocks()) > l.MaxBlocks {
-		return nil, limitErr("MaxBlocks", l.MaxBlocks)
+	if 1+len(msg.GetBlocks()) > l.Datalog.MaxBlocks {
+		return nil, limitErr(datalog.LimitBlocks, l.Datalog.MaxBlocks)
 	}
 	u := &Unverified{rootKeyID: msg.RootKeyId, limits: l}
 	all := append([]*pb.SignedBlock{msg.GetAuthority()}, msg.GetBlocks()...)

@@ -319,7 +319,7 @@ func TestTampering(t *testing.T) {
 	if _, err := swapped.Verify(root.Public()); !errors.Is(err, ErrInvalidSignature) {
 		t.Errorf("swapped blocks: %v", err)
 	}
-	big := make([]byte, DefaultLimits.MaxTokenBytes+1)
+	big := make([]byte, DefaultLimits().MaxTokenBytes+1)
 	if _, err := Parse(big, root.Public(), nil); !errors.Is(err, ErrLimit) {
 		t.Errorf("oversized: %v", err)
 	}
@@ -328,7 +328,7 @@ func TestTampering(t *testing.T) {
 		many, _ = many.Append(mustBlock(t, `check if true;`), nil)
 	}
 	data = many.Serialize()
-	if _, err := Parse(data, root.Public(), &Limits{MaxBlocks: 5}); !errors.Is(err, ErrLimit) {
+	if _, err := Parse(data, root.Public(), &Limits{Datalog: datalog.Limits{MaxBlocks: 5}}); !errors.Is(err, ErrLimit) {
 		t.Errorf("too many blocks: %v", err)
 	}
 }

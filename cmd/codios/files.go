@@ -20,7 +20,7 @@ import (
 var stdin io.Reader = os.Stdin
 
 // maxInputBytes bounds what a command reads from one file: more than the
-// largest token (token.DefaultLimits) or Datalog source (datalog's
+// largest token (token.DefaultLimits()) or Datalog source (datalog's
 // MaxSourceBytes) it accepts, so that those limits report a file too large.
 const maxInputBytes = 4 << 20
 

@@ -5,19 +5,12 @@ import (
 	"os"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
-
-	"github.com/codios/codios/datalog"
 )
 
 // TestMain lets the test binary run as codios, for the scripts.
 func TestMain(m *testing.M) {
-	// Datalog's 20 ms wall-clock limit fires now and then under -race on
-	// a busy machine; the tests are about outcomes, not that limit. This
-	// runs in the test binary and in the codios it re-executes alike.
-	datalog.DefaultLimits.MaxTime = time.Minute
 	testscript.Main(m, map[string]func(){
 		"codios": main,
 	})

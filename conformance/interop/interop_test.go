@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"testing"
-	"time"
 
 	"github.com/codios/codios/datalog"
 	"github.com/codios/codios/token"
@@ -38,9 +37,6 @@ var counts struct {
 }
 
 func TestMain(m *testing.M) {
-	// A wall-clock limit is no test of a decision: lift it, as CI runs
-	// test binaries side by side on two cores.
-	datalog.DefaultLimits.MaxTime = time.Minute
 	code := m.Run()
 	if counts.ran {
 		fmt.Printf("interop: biscuit-go → Codios: %d/%d tokens verify and decide the same\n", counts.fromGo, counts.total)

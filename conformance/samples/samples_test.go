@@ -11,12 +11,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
-	"github.com/codios/codios/datalog"
 	samplefile "github.com/codios/codios/internal/samples"
 	"github.com/codios/codios/token"
 )
@@ -36,9 +34,6 @@ var summary struct {
 var skipList = map[string]string{}
 
 func TestMain(m *testing.M) {
-	// A wall-clock limit is no test of a decision: lift it, as CI runs
-	// test binaries side by side on two cores.
-	datalog.DefaultLimits.MaxTime = time.Minute
 	code := m.Run()
 	if summary.ran {
 		fmt.Printf("conformance: %d/%d validations pass\n", summary.pass, summary.total)

@@ -19,10 +19,6 @@ import (
 // Suffix ends the name of every test file that Run finds in a directory.
 const Suffix = "_test.txt"
 
-// evalLimits lift the wall-clock limit of evaluation: a policy test
-// checks a decision, not a machine's speed, and may run beside others.
-var evalLimits = datalog.Limits{MaxTime: time.Minute}
-
 // Run runs the cases of the test files at paths, each a file or a
 // directory searched recursively for files named *_test.txt (skipping
 // testdata and directories whose names start with '.' or '_', as the go
@@ -184,7 +180,7 @@ func (l *loader) loadCase(tf *testFile, c *testCase) (*loadedCase, error) {
 		return nil, err
 	}
 	lc.policy = prog
-	if lc.authorizer, err = token.NewAuthorizer(prog, &token.AuthorizerOptions{Limits: evalLimits}); err != nil {
+	if lc.authorizer, err = token.NewAuthorizer(prog, nil); err != nil {
 		return nil, err
 	}
 	authority := tf.defaults.authority
