@@ -90,7 +90,8 @@ type Options struct {
 	// PoliciesDir is the folder of policy files the page may open and
 	// whose test cases it may run; empty for none.
 	PoliciesDir string
-	// Limits bounds each request; a zero field takes DefaultLimits'.
+	// Limits bounds each request; a zero field takes its default (see
+	// DefaultLimits).
 	Limits Limits
 }
 
@@ -106,12 +107,16 @@ type Limits struct {
 	MaxTokenBytes int
 }
 
-// DefaultLimits are the limits used where a field of Limits is zero.
-var DefaultLimits = Limits{
-	MaxBodyBytes:   1 << 20,
-	MaxSourceBytes: 32 << 10,
-	MaxBlocks:      16,
-	MaxTokenBytes:  token.DefaultLimits().MaxTokenBytes,
+// DefaultLimits returns the limits used where a field of Limits is zero:
+// 1 MiB bodies, 32 KiB of Datalog an editor, 16 blocks after the
+// authority block, and tokens as large as package token accepts.
+func DefaultLimits() Limits {
+	return Limits{
+		MaxBodyBytes:   1 << 20,
+		MaxSourceBytes: 32 << 10,
+		MaxBlocks:      16,
+		MaxTokenBytes:  token.DefaultLimits().MaxTokenBytes,
+	}
 }
 
 // ErrPoliciesDir is a PoliciesDir that is not a readable folder.
@@ -144,7 +149,7 @@ func New(opts *Options) (http.Handler, error) {
 			return nil, fmt.Errorf("%w: %s is not a folder", ErrPoliciesDir, s.policies)
 		}
 	}
-	d := DefaultLimits
+	d := DefaultLimits()
 	if s.limits.MaxBodyBytes <= 0 {
 		s.limits.MaxBodyBytes = d.MaxBodyBytes
 	}
