@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -122,20 +123,84 @@ func (a *AuditWriter) Audit(_ context.Context, rec *AuditRecord) error {
 	return nil
 }
 
-// AuditFile is an audit log in a file, appended to.
+// AuditFile is an audit log in a file, appended to. A write that fails
+// (a full disk, say) is undone: the file is cut back to the end of the
+// last whole record, so that the next record does not end up glued to
+// half of one, and the call fails (the middleware then serves nothing).
+// If even cutting it back fails, every record is refused until it
+// succeeds. A file found ending in half a line, left by a crash, gets a
+// newline before the first record, so that the damage stays on its own
+// line; ReadAudit reports such lines and reads on.
 type AuditFile struct {
-	AuditWriter
+	mu   sync.Mutex
 	file *os.File
+	buf  []byte
+	// end is the size of the file up to its last whole record.
+	end int64
+	// cut is set when a failed write could not be undone yet.
+	cut bool
+	// newline is set when the file ended in half a line when opened.
+	newline bool
 }
+
+var _ AuditSink = (*AuditFile)(nil)
 
 // OpenAuditFile opens path for appending (creating it with mode 0600)
 // and writes records to it as JSON lines.
 func OpenAuditFile(path string) (*AuditFile, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("sdk: audit log: %w", err)
 	}
-	return &AuditFile{AuditWriter: AuditWriter{w: f}, file: f}, nil
+	a := &AuditFile{file: f}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("sdk: audit log: %w", err)
+	}
+	a.end = st.Size()
+	if a.end > 0 {
+		last := make([]byte, 1)
+		if _, err := f.ReadAt(last, a.end-1); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("sdk: audit log: %w", err)
+		}
+		a.newline = last[0] != '\n'
+	}
+	return a, nil
+}
+
+// Audit implements AuditSink: one write of one line, undone if it fails.
+func (a *AuditFile) Audit(_ context.Context, rec *AuditRecord) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.cut {
+		if err := a.file.Truncate(a.end); err != nil {
+			return fmt.Errorf("sdk: audit log: still cutting back a failed write: %w", err)
+		}
+		a.cut = false
+	}
+	b := a.buf[:0]
+	if a.newline {
+		b = append(b, '\n')
+	}
+	line, err := appendAuditLine(b, rec)
+	if err != nil {
+		return err
+	}
+	a.buf = line
+	n, err := a.file.Write(line)
+	if err != nil {
+		if n > 0 {
+			if terr := a.file.Truncate(a.end); terr != nil {
+				a.cut = true
+			}
+		}
+		return fmt.Errorf("sdk: audit log: %w", err)
+	}
+	a.end += int64(n)
+	a.newline = false
+	return nil
 }
 
 // Close closes the file.
@@ -204,38 +269,109 @@ func (e *AuditLineError) Error() string {
 
 func (e *AuditLineError) Unwrap() error { return e.Err }
 
+// maxDamagedLines bounds the damaged lines an AuditDamageError lists.
+const maxDamagedLines = 100
+
+// AuditDamageError lists the lines of an audit log that ReadAudit skipped,
+// the first maxDamagedLines of them, and counts them all.
+type AuditDamageError struct {
+	Lines []*AuditLineError
+	Count int
+}
+
+func (e *AuditDamageError) Error() string {
+	if e.Count == 1 {
+		return e.Lines[0].Error()
+	}
+	return fmt.Sprintf("sdk: audit log: %d damaged lines, the first at line %d: %v", e.Count, e.Lines[0].Line, e.Lines[0].Err)
+}
+
+// Unwrap gives the damaged lines to errors.As and errors.Is.
+func (e *AuditDamageError) Unwrap() []error {
+	errs := make([]error, len(e.Lines))
+	for i, l := range e.Lines {
+		errs[i] = l
+	}
+	return errs
+}
+
 // ReadAudit reads an audit log of JSON lines, as an AuditWriter writes
 // them, and calls fn with each record in order. Lines that are not
 // authorization records (msg other than "authorization") are skipped, so
 // the log may be shared with the service's slog output. A record of an
 // older log, whose policy was its source alone, reads with the policy's
-// Index -1. A malformed record is an *AuditLineError; an error of fn
-// stops the reading and is returned as it is.
+// Index -1. A damaged line (not a record, or longer than MaxAuditLine) is
+// skipped and reading goes on: once every other record is read, the
+// damaged lines are returned as an *AuditDamageError. An error of fn, or
+// of r, stops the reading and is returned as it is.
 func ReadAudit(r io.Reader, fn func(*AuditRecord) error) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(nil, MaxAuditLine)
-	line := 0
-	for sc.Scan() {
-		line++
-		if len(sc.Bytes()) == 0 {
-			continue
+	br := bufio.NewReaderSize(r, 64<<10)
+	var damage AuditDamageError
+	damaged := func(line int, err error) {
+		damage.Count++
+		if len(damage.Lines) < maxDamagedLines {
+			damage.Lines = append(damage.Lines, &AuditLineError{Line: line, Err: err})
 		}
-		var rec struct {
-			Msg string `json:"msg"`
-			AuditRecord
-		}
-		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-			return &AuditLineError{Line: line, Err: err}
-		}
-		if rec.Msg != "authorization" {
-			continue
-		}
-		if err := fn(&rec.AuditRecord); err != nil {
+	}
+	var buf []byte
+	for line := 1; ; line++ {
+		text, tooLong, err := readAuditLine(br, &buf)
+		if err != nil && err != io.EOF {
 			return err
 		}
+		switch {
+		case tooLong:
+			damaged(line, bufio.ErrTooLong)
+		case len(bytes.TrimSpace(text)) > 0:
+			var rec struct {
+				Msg string `json:"msg"`
+				AuditRecord
+			}
+			if jerr := json.Unmarshal(text, &rec); jerr != nil {
+				damaged(line, jerr)
+			} else if rec.Msg == "authorization" {
+				if ferr := fn(&rec.AuditRecord); ferr != nil {
+					return ferr
+				}
+			}
+		}
+		if err == io.EOF {
+			break
+		}
 	}
-	if err := sc.Err(); err != nil {
-		return &AuditLineError{Line: line + 1, Err: err}
+	if damage.Count > 0 {
+		return &damage
 	}
 	return nil
+}
+
+// readAuditLine reads one line into buf, without its newline. A line
+// longer than MaxAuditLine is read through and dropped: tooLong, and no
+// text. At the end of the input it returns io.EOF with the last line.
+func readAuditLine(br *bufio.Reader, buf *[]byte) (text []byte, tooLong bool, err error) {
+	*buf = (*buf)[:0]
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if !tooLong {
+			if len(*buf)+len(chunk) > MaxAuditLine+1 {
+				tooLong, *buf = true, (*buf)[:0]
+			} else {
+				*buf = append(*buf, chunk...)
+			}
+		}
+		switch err {
+		case bufio.ErrBufferFull:
+			continue
+		case nil:
+			if tooLong {
+				return nil, true, nil
+			}
+			return bytes.TrimSuffix(*buf, []byte("\n")), false, nil
+		default:
+			if tooLong {
+				return nil, true, err
+			}
+			return *buf, false, err
+		}
+	}
 }

@@ -82,11 +82,13 @@ func runAudit(args []string, stdout, stderr io.Writer) int {
 	}
 	name := rest[0]
 	var forest auditForest
-	if err := readAuditFile(name, func(rec *sdk.AuditRecord) {
+	err := readAuditFile(name, func(rec *sdk.AuditRecord) {
 		if f.keep(rec) {
 			forest.add(rec)
 		}
-	}); err != nil {
+	})
+	var damage *sdk.AuditDamageError
+	if err != nil && !errors.As(err, &damage) {
 		return fail(stderr, "audit", err)
 	}
 	w := bufio.NewWriter(stdout)
@@ -94,12 +96,34 @@ func runAudit(args []string, stdout, stderr io.Writer) int {
 	if err := w.Flush(); err != nil {
 		return fail(stderr, "audit", err)
 	}
+	if damage != nil {
+		// Every whole record is printed; the damaged lines are named,
+		// and the exit status says the log is not whole.
+		if name == "-" {
+			name = "<stdin>"
+		}
+		for _, l := range damage.Lines {
+			fmt.Fprintf(stderr, "codios audit: %s\n", damagedLine(name, l))
+		}
+		if more := damage.Count - len(damage.Lines); more > 0 {
+			fmt.Fprintf(stderr, "codios audit: %s: %d more damaged lines\n", name, more)
+		}
+		return exitDeny
+	}
 	return exitOK
+}
+
+// damagedLine says which line of the log name could not be read, and why.
+func damagedLine(name string, l *sdk.AuditLineError) string {
+	if errors.Is(l.Err, bufio.ErrTooLong) {
+		return fmt.Sprintf("%s:%d: line too long for an audit record (over %d bytes), skipped", name, l.Line, sdk.MaxAuditLine)
+	}
+	return fmt.Sprintf("%s:%d: not an audit record, skipped: %v", name, l.Line, l.Err)
 }
 
 // readAuditFile reads the audit log name ("-" for standard input) with
 // sdk.ReadAudit, which bounds each line, and calls fn with each record, in
-// order. A malformed line is an error naming name and the line.
+// order. Damaged lines come back as an *sdk.AuditDamageError.
 func readAuditFile(name string, fn func(*sdk.AuditRecord)) error {
 	r := stdin
 	if name != "-" {
@@ -112,26 +136,16 @@ func readAuditFile(name string, fn func(*sdk.AuditRecord)) error {
 	} else {
 		name = "<stdin>"
 	}
-	return readAuditLog(r, name, fn)
+	return readAuditLog(r, fn)
 }
 
-// readAuditLog reads the audit log r, called name in errors.
-func readAuditLog(r io.Reader, name string, fn func(*sdk.AuditRecord)) error {
-	err := sdk.ReadAudit(r, func(rec *sdk.AuditRecord) error {
+// readAuditLog reads the audit log r. Damaged lines come back as an
+// *sdk.AuditDamageError, after fn saw every whole record.
+func readAuditLog(r io.Reader, fn func(*sdk.AuditRecord)) error {
+	return sdk.ReadAudit(r, func(rec *sdk.AuditRecord) error {
 		fn(rec)
 		return nil
 	})
-	var lerr *sdk.AuditLineError
-	switch {
-	case err == nil:
-		return nil
-	case !errors.As(err, &lerr):
-		return err
-	case errors.Is(err, bufio.ErrTooLong):
-		return fmt.Errorf("%s:%d: line too long for an audit record (over %d bytes)", name, lerr.Line, sdk.MaxAuditLine)
-	default:
-		return fmt.Errorf("%s:%d: not an audit record: %w", name, lerr.Line, lerr.Err)
-	}
 }
 
 // auditForest is an audit log as delegation trees: one per issuer (root

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"encoding/hex"
 	"fmt"
 	"path/filepath"
@@ -123,33 +124,51 @@ calls without a valid token
 	}
 }
 
-// TestAuditErrorLines checks that an error names the line ReadAudit
-// failed on, past blank lines, lines of other messages and lines longer
-// than a read.
-func TestAuditErrorLines(t *testing.T) {
+// TestAuditDamagedLines checks that a damaged line is named by its line
+// number, past blank lines, lines of other messages and lines longer than
+// a read, and that every whole record around it is still read.
+func TestAuditDamagedLines(t *testing.T) {
 	rec := `{"time":"2026-11-25T12:00:01Z","level":"INFO","msg":"authorization","service":"reports","method":"GET","path":"/` +
 		strings.Repeat("a", 100_000) + `","outcome":"invalid","latency_us":1}`
 	for _, tt := range []struct {
-		log  string
-		want string
+		log     string
+		records int
+		want    []string
 	}{
-		{"{\n", `^log:1: not an audit record: unexpected end of JSON input$`},
-		{rec + "\n\n" + `{"msg":"listening"}` + "\n\n" + rec + "\n" + `{"msg":1}` + "\n" + rec + "\n", `^log:6: not an audit record: json: cannot unmarshal number`},
-		{rec + "\n" + rec, ``},
-		{rec + "\n" + rec + "x", `^log:2: not an audit record: invalid character 'x' after top-level value$`},
-		{rec + "\n" + `{"msg":"` + strings.Repeat("b", 2<<20) + `"}` + "\n" + rec, `^log:2: line too long for an audit record \(over 1048576 bytes\)$`},
+		{"{\n", 0, []string{`^log:1: not an audit record, skipped: unexpected end of JSON input$`}},
+		{rec + "\n\n" + `{"msg":"listening"}` + "\n\n" + rec + "\n" + `{"msg":1}` + "\n" + rec + "\n", 3,
+			[]string{`^log:6: not an audit record, skipped: json: cannot unmarshal number`}},
+		{rec + "\n" + rec, 2, nil},
+		{rec + "\n" + rec + "x", 1, []string{`^log:2: not an audit record, skipped: invalid character 'x' after top-level value$`}},
+		{rec + "\n" + `{"msg":"` + strings.Repeat("b", 2<<20) + `"}` + "\n" + rec, 2,
+			[]string{`^log:2: line too long for an audit record \(over 1048576 bytes\), skipped$`}},
+		// A record cut short by a full disk, then the records written
+		// once there was room again.
+		{rec + "\n" + rec[:500] + "\n" + rec + "\n" + rec[:10] + "\n" + rec + "\n", 3,
+			[]string{`^log:2: not an audit record, skipped`, `^log:4: not an audit record, skipped`}},
 	} {
 		n := 0
-		err := readAuditLog(strings.NewReader(tt.log), "log", func(*sdk.AuditRecord) { n++ })
-		got := ""
-		if err != nil {
-			got = err.Error()
+		err := readAuditLog(strings.NewReader(tt.log), func(*sdk.AuditRecord) { n++ })
+		var got []string
+		var damage *sdk.AuditDamageError
+		if errors.As(err, &damage) {
+			for _, l := range damage.Lines {
+				got = append(got, damagedLine("log", l))
+			}
+		} else if err != nil {
+			t.Errorf("log of %d lines: error %v", strings.Count(tt.log, "\n")+1, err)
 		}
-		if tt.want == "" && err != nil || tt.want != "" && !regexp.MustCompile(tt.want).MatchString(got) {
-			t.Errorf("log of %d lines: error %q, want %#q", strings.Count(tt.log, "\n")+1, got, tt.want)
+		if len(got) != len(tt.want) {
+			t.Errorf("log of %d lines: damaged lines %q, want %d", strings.Count(tt.log, "\n")+1, got, len(tt.want))
+			continue
 		}
-		if tt.want == "" && n != 2 {
-			t.Errorf("log of 2 records: %d records read", n)
+		for i := range got {
+			if !regexp.MustCompile(tt.want[i]).MatchString(got[i]) {
+				t.Errorf("log of %d lines: %q, want %#q", strings.Count(tt.log, "\n")+1, got[i], tt.want[i])
+			}
+		}
+		if n != tt.records {
+			t.Errorf("log of %d lines: %d records read, want %d", strings.Count(tt.log, "\n")+1, n, tt.records)
 		}
 	}
 }

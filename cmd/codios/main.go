@@ -199,6 +199,8 @@ func init() {
 				"checks (their block and the agent that wrote it) or the reason of a refusal.\n" +
 				"Calls without a valid token come last. Revocation ids show their first 12\n" +
 				"hex digits, enough for --token; codios revoke prints a whole one.\n\n" +
+				"A damaged line (a record cut short by a full disk, say) is named on stderr and\n" +
+				"skipped; every whole record is still printed, and the exit status is 1.\n\n" +
 				"--agent keeps the calls whose chain names the agent: its own and those\n" +
 				"downstream of it; --token those whose chain has the block; --denied those\n" +
 				"not allowed. The filters combine.\n\n" +

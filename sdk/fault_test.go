@@ -1,0 +1,147 @@
+package sdk
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/codios/codios/token"
+)
+
+// failingBudgets is a budget store that is down.
+type failingBudgets struct{}
+
+func (failingBudgets) Take(time.Time, []BudgetKey) (bool, time.Duration, error) {
+	return false, 0, errors.New("budget store unreachable")
+}
+
+// faultCall sends one call of agent a through the middleware to a handler
+// that counts its runs, and returns the status.
+func faultCall(t *testing.T, f *fixture, a *Agent, served *int) int {
+	t.Helper()
+	text, err := a.Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest("GET", "http://reports.local/reports/q3/summary.txt", nil)
+	r.Header.Set("Authorization", "Bearer "+text)
+	w := httptest.NewRecorder()
+	f.mw.Wrap(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { *served++ })).ServeHTTP(w, r)
+	return w.Code
+}
+
+// allowRecords counts the allow records of an audit.
+func allowRecords(m *memoryAudit) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, rec := range m.recs {
+		if rec.Outcome == OutcomeAllow {
+			n++
+		}
+	}
+	return n
+}
+
+// TestFaults: under each fault, the calls refused and how, and that no
+// call is served without its allow record, and every call has a record.
+func TestFaults(t *testing.T) {
+	t.Run("budget store fails", func(t *testing.T) {
+		f := newFixture(t, Config{Budgets: failingBudgets{}})
+		served := 0
+		// The summarizer's token declares a budget: the store must be
+		// asked, and failing, the call is refused as unavailable. The
+		// planner's declares none and is served.
+		if code := faultCall(t, f, f.summarizer, &served); code != http.StatusServiceUnavailable {
+			t.Errorf("a call with a budget: status %d, want 503", code)
+		}
+		if code := faultCall(t, f, f.planner, &served); code != http.StatusOK {
+			t.Errorf("a call without a budget: status %d, want 200", code)
+		}
+		if served != 1 || allowRecords(f.audit) != served || len(f.audit.recs) != 2 {
+			t.Errorf("served %d, allow records %d, records %d", served, allowRecords(f.audit), len(f.audit.recs))
+		}
+	})
+
+	t.Run("clock jumps", func(t *testing.T) {
+		f := newFixture(t, Config{})
+		served := 0
+		if code := faultCall(t, f, f.summarizer, &served); code != http.StatusOK {
+			t.Fatalf("status %d", code)
+		}
+		// Forward past the summarizer's expiry (a minute): refused by
+		// its expiry check. Then back an hour: its tokens check only an
+		// upper bound, so they pass again, but the budget's window must
+		// not reopen: still at most 5 calls.
+		f.advance(2 * time.Minute)
+		if code := faultCall(t, f, f.summarizer, &served); code != http.StatusForbidden {
+			t.Errorf("after a jump past the expiry: status %d, want 403", code)
+		}
+		f.advance(-time.Hour)
+		for range 10 {
+			faultCall(t, f, f.summarizer, &served)
+		}
+		if served > 5 {
+			t.Errorf("after the clock went back an hour: %d calls served, the budget allows 5 a minute", served)
+		}
+		if allowRecords(f.audit) != served || len(f.audit.recs) != 12 {
+			t.Errorf("served %d, allow records %d, records %d", served, allowRecords(f.audit), len(f.audit.recs))
+		}
+	})
+
+	t.Run("revocation file deleted, then replaced", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "revoked.txt")
+		if err := AddRevocations(path); err != nil {
+			t.Fatal(err)
+		}
+		rf, err := OpenRevocationFile(path, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clock := time.Now()
+		rf.now = func() time.Time { return clock }
+		f := newFixture(t, Config{Revocations: rf})
+		served := 0
+		if err := os.Remove(path); err != nil {
+			t.Fatal(err)
+		}
+		clock = clock.Add(2 * time.Second)
+		// Deleted: the last list stays in force until it is too old.
+		if code := faultCall(t, f, f.planner, &served); code != http.StatusOK {
+			t.Errorf("list deleted: status %d, want 200 under the last list", code)
+		}
+		clock = clock.Add(2 * time.Hour)
+		if code := faultCall(t, f, f.planner, &served); code != http.StatusServiceUnavailable {
+			t.Errorf("list deleted and too old: status %d, want 503", code)
+		}
+		// Replaced with one that revokes the research agent's block.
+		text, err := f.summarizer.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, err := token.ParseText(text, f.root.Public(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := AddRevocations(path, tok.RevocationIDs()[1]); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(path, clock, clock); err != nil {
+			t.Fatal(err)
+		}
+		clock = clock.Add(2 * time.Second)
+		if code := faultCall(t, f, f.summarizer, &served); code != http.StatusForbidden {
+			t.Errorf("replaced list revoking block 1: status %d, want 403", code)
+		}
+		if code := faultCall(t, f, f.planner, &served); code != http.StatusOK {
+			t.Errorf("replaced list, block 0 not revoked: status %d, want 200", code)
+		}
+		if allowRecords(f.audit) != served || len(f.audit.recs) != 4 {
+			t.Errorf("served %d, allow records %d, records %d", served, allowRecords(f.audit), len(f.audit.recs))
+		}
+	})
+}
