@@ -31,6 +31,13 @@ type BudgetKey struct {
 // DefaultMaxBudgetKeys bounds the budgets a MemoryBudgets tracks at once.
 const DefaultMaxBudgetKeys = 100_000
 
+// DefaultMaxBudgetBytes bounds the memory of a MemoryBudgets' counts.
+const DefaultMaxBudgetBytes = 64 << 20
+
+// budgetKeyBytes is what a tracked budget costs besides its key and its
+// call times: its map entry, log and slice headers.
+const budgetKeyBytes = 128
+
 // MemoryBudgets is a BudgetStore in memory. Each budget keeps the times
 // of the calls it admitted within its period (at most Calls of them), so
 // that no more than Calls calls are admitted in any window of Period:
@@ -38,22 +45,36 @@ const DefaultMaxBudgetKeys = 100_000
 // whose last call is older than its period is forgotten, as it would
 // admit as a fresh one does. When MaxKeys budgets are in use, a call
 // under a budget not yet tracked is refused: the store fails closed
-// rather than forget a live count. It is safe for concurrent use.
+// rather than forget a live count. Likewise when the counts would take
+// more than MaxBytes: a budget keeps each admitted call's time (8 bytes)
+// until it leaves the window, so a budget(100000, "24h") used to the full
+// holds 800 KB for a day. It is safe for concurrent use.
 type MemoryBudgets struct {
 	// MaxKeys bounds the tracked budgets; zero means DefaultMaxBudgetKeys.
 	MaxKeys int
+	// MaxBytes bounds the memory of the counts; zero means
+	// DefaultMaxBudgetBytes.
+	MaxBytes int
 
 	mu    sync.Mutex
 	logs  map[string]*callLog
+	bytes int // of every log, as logBytes counts it
 	swept time.Time
 }
 
-// callLog is a ring of admission times, oldest first from start.
+// callLog is a ring of admission times in Unix nanoseconds, oldest first
+// from start.
 type callLog struct {
-	times  []time.Time
+	times  []int64
 	start  int
 	n      int
 	period time.Duration
+}
+
+// logBytes is the memory a budget's log takes: its key, its times and
+// what holds them.
+func logBytes(key string, l *callLog) int {
+	return budgetKeyBytes + len(key) + 8*len(l.times)
 }
 
 // NewMemoryBudgets returns an empty in-memory budget store.
@@ -74,35 +95,58 @@ func (m *MemoryBudgets) Take(now time.Time, budgets []BudgetKey) (bool, time.Dur
 	if maxKeys <= 0 {
 		maxKeys = DefaultMaxBudgetKeys
 	}
+	maxBytes := m.MaxBytes
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxBudgetBytes
+	}
 	var wait time.Duration
-	fresh := 0
+	fresh, grow := 0, 0
 	for _, b := range budgets {
 		l := m.logs[b.Key]
 		if l == nil {
 			fresh++
+			grow += budgetKeyBytes + len(b.Key) + 8*min(b.Calls, initialLogTimes)
 			continue
 		}
 		l.expire(now)
 		if l.n >= b.Calls {
 			// The oldest call leaves the window at its time + period.
-			wait = max(wait, l.times[l.start].Add(b.Period).Sub(now))
+			wait = max(wait, time.Duration(l.times[l.start]+int64(b.Period)-now.UnixNano()))
 		}
 	}
 	if wait > 0 {
 		return false, wait, nil
 	}
-	if len(m.logs)+fresh > maxKeys {
+	for _, b := range budgets {
+		if l := m.logs[b.Key]; l != nil && l.n == len(l.times) {
+			grow += 8 * (l.grownLen(b.Calls) - len(l.times))
+		}
+	}
+	if len(m.logs)+fresh > maxKeys || m.bytes+grow > maxBytes {
 		return false, minPeriod(budgets), nil
 	}
 	for _, b := range budgets {
 		l := m.logs[b.Key]
 		if l == nil {
-			l = &callLog{times: make([]time.Time, min(b.Calls, 16)), period: b.Period}
+			l = &callLog{times: make([]int64, min(b.Calls, initialLogTimes)), period: b.Period}
 			m.logs[b.Key] = l
+			m.bytes += logBytes(b.Key, l)
 		}
+		before := len(l.times)
 		l.add(now, b.Calls)
+		m.bytes += 8 * (len(l.times) - before)
 	}
 	return true, 0, nil
+}
+
+// initialLogTimes is the room a new budget's log starts with.
+const initialLogTimes = 16
+
+// Bytes is the memory the counts take, as MaxBytes bounds it.
+func (m *MemoryBudgets) Bytes() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.bytes
 }
 
 // Len is the number of budgets tracked.
@@ -120,7 +164,8 @@ func (m *MemoryBudgets) sweep(now time.Time) {
 	}
 	m.swept = now
 	for k, l := range m.logs {
-		if l.n == 0 || now.Sub(l.last()) >= l.period {
+		if l.n == 0 || now.UnixNano()-l.last() >= int64(l.period) {
+			m.bytes -= logBytes(k, l)
 			delete(m.logs, k)
 		}
 	}
@@ -136,25 +181,30 @@ func minPeriod(budgets []BudgetKey) time.Duration {
 
 // expire drops the calls that left the window.
 func (l *callLog) expire(now time.Time) {
-	for l.n > 0 && now.Sub(l.times[l.start]) >= l.period {
+	for l.n > 0 && now.UnixNano()-l.times[l.start] >= int64(l.period) {
 		l.start = (l.start + 1) % len(l.times)
 		l.n--
 	}
 }
 
+// grownLen is the room the ring takes once full, up to limit entries.
+func (l *callLog) grownLen(limit int) int {
+	return min(max(2*len(l.times), 1), limit)
+}
+
 // add records a call, growing the ring up to limit entries.
 func (l *callLog) add(now time.Time, limit int) {
 	if l.n == len(l.times) {
-		grown := make([]time.Time, min(max(2*len(l.times), 1), limit))
+		grown := make([]int64, l.grownLen(limit))
 		for i := range l.n {
 			grown[i] = l.times[(l.start+i)%len(l.times)]
 		}
 		l.times, l.start = grown, 0
 	}
-	l.times[(l.start+l.n)%len(l.times)] = now
+	l.times[(l.start+l.n)%len(l.times)] = now.UnixNano()
 	l.n++
 }
 
-func (l *callLog) last() time.Time {
+func (l *callLog) last() int64 {
 	return l.times[(l.start+l.n-1)%len(l.times)]
 }

@@ -2,9 +2,12 @@ package sdk
 
 import (
 	"fmt"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/codios/codios/datalog"
 	"github.com/codios/codios/token"
 )
 
@@ -110,5 +113,77 @@ func TestBudgetKeyHex(t *testing.T) {
 	want := fmt.Sprintf("%x/0", tok.Blocks()[2].RevocationID)
 	if got := c.budgets[0].Key; got != want {
 		t.Errorf("key %q, want %q", got, want)
+	}
+}
+
+// TestMemoryBudgetsBoundedInBytes: the counts never take more than
+// MaxBytes; a call that would need more is refused, as when the store is
+// full of keys; and budgets forgotten give their memory back.
+func TestMemoryBudgetsBoundedInBytes(t *testing.T) {
+	m := &MemoryBudgets{MaxBytes: 4096}
+	big := Budget{Calls: MaxBudgetCalls, Period: time.Hour}
+	admitted := 0
+	for i := range 2000 {
+		ok, _, err := m.Take(testNow.Add(time.Duration(i)*time.Millisecond), []BudgetKey{{Key: "one", Budget: big}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			admitted++
+		}
+		if m.Bytes() > m.MaxBytes {
+			t.Fatalf("after %d calls: %d bytes, over %d", i+1, m.Bytes(), m.MaxBytes)
+		}
+	}
+	if admitted == 0 || admitted == 2000 {
+		t.Errorf("%d of 2000 calls admitted: want some, not all", admitted)
+	}
+	small := Budget{Calls: 1, Period: time.Second}
+	for i := range 100 {
+		m.Take(testNow, []BudgetKey{{Key: fmt.Sprint("key", i), Budget: small}})
+		if m.Bytes() > m.MaxBytes {
+			t.Fatalf("after %d keys: %d bytes, over %d", i+1, m.Bytes(), m.MaxBytes)
+		}
+	}
+	m.Take(testNow.Add(2*time.Hour), []BudgetKey{{Key: "late", Budget: small}})
+	if m.Len() != 1 || m.Bytes() > 256 {
+		t.Errorf("after every budget's period: %d budgets, %d bytes; want 1, and its bytes only", m.Len(), m.Bytes())
+	}
+}
+
+// TestTooManyBudgets: a token may declare MaxTokenBudgets budgets; one
+// more (a block of thousands, say, each counted on every call) makes it an
+// invalid token.
+func TestTooManyBudgets(t *testing.T) {
+	f := newFixture(t, Config{})
+	text, err := f.planner.Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := token.ParseText(text, f.root.Public(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{MaxTokenBudgets, MaxTokenBudgets + 1, 9000} {
+		var src strings.Builder
+		for i := range n {
+			fmt.Fprintf(&src, "budget(%d, \"24h\");\n", i+1000)
+		}
+		blk, err := datalog.ParseBlock(src.String(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		more, err := tok.Append(blk, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := f.send("GET", "/reports/q3/data.csv", more.String())
+		want := http.StatusOK
+		if n > MaxTokenBudgets {
+			want = http.StatusUnauthorized
+		}
+		if w.Code != want {
+			t.Errorf("%d budgets: status %d, want %d", n, w.Code, want)
+		}
 	}
 }

@@ -62,6 +62,9 @@ const (
 	MaxBudgetCalls  = 100_000
 	MinBudgetPeriod = time.Second
 	MaxBudgetPeriod = 24 * time.Hour
+	// MaxTokenBudgets bounds the budgets one token declares, in all its
+	// blocks: each is counted, under the store's lock, on every call.
+	MaxTokenBudgets = 16
 )
 
 // chain is what the middleware reads from a verified token's blocks.
@@ -142,6 +145,9 @@ func readChain(tok *token.Token) (*chain, error) {
 					key = string(s)
 				}
 			case f.Name == factBudget:
+				if len(c.budgets) == MaxTokenBudgets {
+					return nil, fmt.Errorf("block %d: %w: a token declares at most %d budgets", b.Index, ErrInvalidBudget, MaxTokenBudgets)
+				}
 				bud, err := budgetOf(f)
 				if err != nil {
 					return nil, fmt.Errorf("block %d: %w", b.Index, err)

@@ -80,6 +80,8 @@
 // A block may declare budget(calls, "period"). Its count is keyed by the
 // block's revocation id, so it is shared by every token derived from the
 // block: a child can add a tighter budget, never escape its parent's.
-// [MemoryBudgets] counts in a sliding window in memory; a store shared
-// between instances implements [BudgetStore].
+// A token declares at most [MaxTokenBudgets]; more make it invalid.
+// [MemoryBudgets] counts in a sliding window in memory, bounded in keys
+// and in bytes, failing closed when full; a store shared between
+// instances implements [BudgetStore].
 package sdk
