@@ -150,25 +150,33 @@ type benchService struct {
 	policy *token.Authorizer
 	mw     *Middleware
 	tokens []string
+	// cacheBytes sizes the token caches: none for fresh tokens.
+	cacheBytes int
 }
 
-// newBenchService sets up the service with a cache of cacheSize and
-// ntokens distinct standard tokens. Tokens the cache cannot all hold are
-// fresh on each call: the signature cache is off, so that each call
-// verifies every signature.
+// newBenchService sets up the service with a cache of cacheSize tokens
+// and ntokens distinct standard tokens. Tokens the cache cannot all hold
+// are fresh on each call: no cache holds them (the token cache, the
+// signature cache with its decoded blocks, the authorizer's worlds), so
+// that each call verifies every signature and evaluates from scratch.
 func newBenchService(tb testing.TB, audit AuditSink, cacheSize, ntokens int) *benchService {
 	tb.Helper()
-	if cacheSize < ntokens {
+	fresh := cacheSize < ntokens
+	opts := *benchPolicyOptions
+	cacheBytes := DefaultCacheBytes
+	if fresh {
 		old := token.DefaultSignatureCache
 		token.DefaultSignatureCache = nil
 		tb.Cleanup(func() { token.DefaultSignatureCache = old })
+		opts.CachedWorlds = -1
+		cacheBytes = 0
 	}
-	s := &benchService{std: loadStandard(tb)}
+	s := &benchService{std: loadStandard(tb), cacheBytes: cacheBytes}
 	var err error
 	if s.root, err = token.GenerateKey(token.Ed25519, nil); err != nil {
 		tb.Fatal(err)
 	}
-	if s.policy, err = token.ParseAuthorizer(s.std.policy, nil, benchPolicyOptions); err != nil {
+	if s.policy, err = token.ParseAuthorizer(s.std.policy, nil, &opts); err != nil {
 		tb.Fatal(err)
 	}
 	for range ntokens {
@@ -179,7 +187,7 @@ func newBenchService(tb testing.TB, audit AuditSink, cacheSize, ntokens int) *be
 		RootKeys: s.root.Public(),
 		Policy:   s.policy,
 		Map:      MapMethod,
-		Cache:    token.NewCache(cacheSize),
+		Cache:    token.NewCache(cacheBytes),
 		Audit:    audit,
 		Now:      func() time.Time { return standardTime },
 	})
@@ -250,7 +258,7 @@ func BenchmarkEngineFresh(b *testing.B) {
 
 func benchEngine(b *testing.B, cacheSize, ntokens int, facts []datalog.Fact) {
 	s := newBenchService(b, DiscardAudit, cacheSize, ntokens)
-	cache := token.NewCache(cacheSize)
+	cache := token.NewCache(s.cacheBytes)
 	req := &token.Request{Time: standardTime, Facts: facts}
 	ctx := context.Background()
 	pub := s.root.Public()
@@ -367,7 +375,7 @@ func newLoadServer(tb testing.TB, handler string) *loadServer {
 			ls.refused.Store(&reason)
 		}
 		return audit.Audit(ctx, rec)
-	}), DefaultCacheSize, 1)
+	}), 1024, 1)
 	var h http.Handler
 	switch handler {
 	case handlerBare:
@@ -399,7 +407,7 @@ func newLoadServer(tb testing.TB, handler string) *loadServer {
 // the middleware would: the token from the header, token.Cache.ParseText,
 // Authorize with the facts the middleware would give, then benchHandler.
 func engineHandler(s *benchService) http.Handler {
-	cache := token.NewCache(DefaultCacheSize)
+	cache := token.NewCache(DefaultCacheBytes)
 	pub := s.root.Public()
 	facts := standardFacts()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -74,17 +74,20 @@ type chain struct {
 	budgets []BudgetKey
 }
 
-// maxChainMemo bounds the chains a middleware remembers.
-const maxChainMemo = 2 * DefaultCacheSize
+// maxChainMemoBytes bounds the tokens a middleware's chain memo keeps
+// alive, by their estimated memory: as much as the default token cache.
+const maxChainMemoBytes = DefaultCacheBytes
 
 // chainMemo remembers the chain of each verified token, by the token's
 // pointer: a token.Cache hands out the same *Token for the same bytes,
-// so a repeated token is read once. When full it starts over, which
-// costs a re-read per token, never a wrong answer: a pointer is one
+// so a repeated token is read once. As it holds the tokens, it counts
+// their memory, and when that passes maxChainMemoBytes it starts over,
+// which costs a re-read per token, never a wrong answer: a pointer is one
 // token for as long as it is held here.
 type chainMemo struct {
 	mu     sync.RWMutex
 	chains map[*token.Token]*chain
+	bytes  int
 }
 
 func (m *chainMemo) get(tok *token.Token) (*chain, error) {
@@ -102,10 +105,13 @@ func (m *chainMemo) get(tok *token.Token) (*chain, error) {
 		return nil, err
 	}
 	m.mu.Lock()
-	if m.chains == nil || len(m.chains) >= maxChainMemo {
-		m.chains = make(map[*token.Token]*chain)
+	if m.chains == nil || m.bytes+tok.MemoryBytes() > maxChainMemoBytes {
+		m.chains, m.bytes = make(map[*token.Token]*chain), 0
 	}
-	m.chains[tok] = c
+	if _, ok := m.chains[tok]; !ok {
+		m.chains[tok] = c
+		m.bytes += tok.MemoryBytes()
+	}
 	m.mu.Unlock()
 	return c, nil
 }

@@ -21,9 +21,9 @@ import (
 
 // Defaults and bounds of a Middleware.
 const (
-	// DefaultCacheSize is the verified-token cache's size when Config
-	// gives none.
-	DefaultCacheSize = 4096
+	// DefaultCacheBytes bounds the verified-token cache when Config gives
+	// none, and the chains the middleware remembers of its tokens.
+	DefaultCacheBytes = token.DefaultCacheBytes
 	// MaxLeeway bounds the clock-skew leeway: more would keep expired
 	// tokens alive.
 	MaxLeeway = 5 * time.Minute
@@ -82,7 +82,7 @@ type Config struct {
 	Map func(*http.Request) (Action, error)
 
 	// Cache remembers verified tokens; nil means a new cache of
-	// DefaultCacheSize.
+	// DefaultCacheBytes.
 	Cache *token.Cache
 	// Limits bounds the tokens accepted; nil means token.DefaultLimits().
 	Limits *token.Limits
@@ -137,7 +137,7 @@ func NewMiddleware(cfg Config) (*Middleware, error) {
 		m.cfg.Map = MapMethod
 	}
 	if m.cfg.Cache == nil {
-		m.cfg.Cache = token.NewCache(DefaultCacheSize)
+		m.cfg.Cache = token.NewCache(DefaultCacheBytes)
 	}
 	if m.cfg.Budgets == nil {
 		m.cfg.Budgets = NewMemoryBudgets()

@@ -34,6 +34,9 @@ type AuthorizerOptions struct {
 	// the authorizer keeps: 0 means DefaultCachedWorlds, a negative
 	// number none.
 	CachedWorlds int
+	// CachedWorldBytes bounds the estimated memory of those worlds: 0
+	// means DefaultCachedWorldBytes.
+	CachedWorldBytes int
 }
 
 // NewAuthorizer compiles a parsed policy and returns its authorizer. An
@@ -53,6 +56,10 @@ func NewAuthorizer(policy *datalog.Program, opts *AuthorizerOptions) (*Authorize
 		a.worlds.size = DefaultCachedWorlds
 	case opts.CachedWorlds > 0:
 		a.worlds.size = opts.CachedWorlds
+	}
+	a.worlds.maxBytes = DefaultCachedWorldBytes
+	if opts.CachedWorldBytes > 0 {
+		a.worlds.maxBytes = opts.CachedWorldBytes
 	}
 	return a, nil
 }
@@ -111,13 +118,14 @@ type Decision struct {
 // Authorize evaluates the token's blocks, the request and the policy. An
 // error is bad input or an exhausted limit; a denial is a Decision.
 func (a *Authorizer) Authorize(ctx context.Context, t *Token, req *Request) (*Decision, error) {
-	return a.authorize(ctx, t.blocks, t.content, req)
+	return a.authorize(ctx, t.blocks, t.content, t.blockBytes, req)
 }
 
-// authorize is Authorize of a token's blocks and content.
-func (a *Authorizer) authorize(ctx context.Context, blocks []*Block, content contentID, req *Request) (*Decision, error) {
+// authorize is Authorize of a token's blocks, content and size on the
+// wire.
+func (a *Authorizer) authorize(ctx context.Context, blocks []*Block, content contentID, wire int, req *Request) (*Decision, error) {
 	if req == nil || req.Program == nil {
-		if f := a.worlds.frozen(a, blocks, content); f != nil {
+		if f := a.worlds.frozen(a, blocks, content, wire); f != nil {
 			var d *Decision
 			err := f.With(func(w *datalog.World) error {
 				if err := a.addRequest(w, req); err != nil {

@@ -181,7 +181,7 @@ func BenchmarkStandardRequestCached(b *testing.B) {
 	req := &Request{Time: requestTime}
 	ctx := context.Background()
 	pub := root.Public()
-	c := NewCache(1024)
+	c := NewCache(DefaultCacheBytes)
 	b.ReportAllocs()
 	defer cpuMetric(b)()
 	for b.Loop() {

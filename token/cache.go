@@ -16,12 +16,19 @@ import (
 // SHA-256 hash of the token's bytes and remember the root key that
 // verified them; a hit counts only if the root keys given now choose that
 // same key, so that a key removed from a KeySet stops verifying cached
-// tokens at once. The cache holds at most its size in tokens, dropping
-// the least recently used. It is safe for concurrent use.
+// tokens at once. It is safe for concurrent use.
+//
+// The cache is bounded by memory: a token weighs its estimated memory
+// (tokenBytes: its bytes, its text and its decoded blocks, about 4 to 10
+// times its size on the wire), and the cache drops the least recently
+// used to stay within its bound. A token that alone would weigh more than
+// an eighth of it is verified but not cached, so that a few large tokens
+// cannot flush every other.
 type Cache struct {
-	mu      sync.Mutex
-	size    int
-	entries map[[sha256.Size]byte]*list.Element
+	mu       sync.Mutex
+	maxBytes int
+	bytes    int
+	entries  map[[sha256.Size]byte]*list.Element
 	// texts finds entries by the text they were last parsed from with
 	// ParseText: a service sees the text, and finding it there costs
 	// neither decoding nor hashing.
@@ -34,12 +41,40 @@ type cacheEntry struct {
 	text  string // "" unless parsed by ParseText
 	root  PublicKey
 	token *Token
+	cost  int // tokenBytes of the token, and its text
 }
 
-// NewCache returns a cache of at most size tokens (at least 1).
-func NewCache(size int) *Cache {
-	return &Cache{size: max(size, 1), entries: map[[sha256.Size]byte]*list.Element{}, texts: map[string]*list.Element{}}
+// DefaultCacheBytes is a size for a Cache: 64 MiB holds some 20,000
+// tokens of the standard request's size (about 1 KB on the wire), or 25
+// of the largest that DefaultLimits accept.
+const DefaultCacheBytes = 64 << 20
+
+// NewCache returns a cache of tokens that take at most maxBytes of
+// memory, as estimated (see Cache).
+func NewCache(maxBytes int) *Cache {
+	return &Cache{maxBytes: max(maxBytes, 0), entries: map[[sha256.Size]byte]*list.Element{}, texts: map[string]*list.Element{}}
 }
+
+// decodedBytesPerWireByte estimates the memory of decoded blocks from
+// their size on the wire: measured, 4 times for blocks of long strings, 6
+// for blocks of facts of integers, 9.4 for blocks of rules with
+// expressions (TestMemoryEstimates holds the estimate to these).
+const decodedBytesPerWireByte = 12
+
+// tokenEntryBytes is what a cached token costs besides its blocks: its
+// entry, list element, maps and keys.
+const tokenEntryBytes = 1024
+
+// tokenBytes estimates the memory of a verified token of wire bytes: the
+// bytes, which its raw blocks keep, and its decoded blocks.
+func tokenBytes(wire int) int {
+	return tokenEntryBytes + wire + decodedBytesPerWireByte*wire
+}
+
+// MemoryBytes estimates the memory the token takes: its blocks as they
+// came on the wire and decoded. A cache that keeps tokens can bound
+// itself by it, as [Cache] does.
+func (t *Token) MemoryBytes() int { return tokenBytes(t.blockBytes) }
 
 // ParseText is [Cache.Parse] of a token's text, as [DecodeText] reads it.
 // A text seen before is found as it is, without decoding or hashing; any
@@ -83,10 +118,15 @@ func (c *Cache) alias(hash [sha256.Size]byte, text string) {
 	}
 	if e.text != "" {
 		delete(c.texts, e.text)
+		c.bytes -= len(e.text)
+		e.cost -= len(e.text)
 	}
 	// A copy: the text may be part of a larger buffer of the caller's.
 	e.text = strings.Clone(text)
 	c.texts[e.text] = el
+	c.bytes += len(e.text)
+	e.cost += len(e.text)
+	c.evict()
 }
 
 // Parse is [Parse] through the cache.
@@ -117,7 +157,7 @@ func (c *Cache) parse(data []byte, keys RootKeys, limits *Limits) (*Token, [sha2
 	if err != nil {
 		return nil, hash, err
 	}
-	c.add(hash, root, tok)
+	c.add(hash, root, tok, tok.MemoryBytes())
 	return tok, hash, nil
 }
 
@@ -146,23 +186,33 @@ func (c *Cache) hit(el *list.Element, keys RootKeys) *Token {
 	return e.token
 }
 
-func (c *Cache) add(hash [sha256.Size]byte, root PublicKey, tok *Token) {
+func (c *Cache) add(hash [sha256.Size]byte, root PublicKey, tok *Token, cost int) {
+	if cost > c.maxBytes/8 {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.entries[hash]; ok {
-		text := el.Value.(*cacheEntry).text
-		el.Value = &cacheEntry{hash: hash, text: text, root: root, token: tok}
+		old := el.Value.(*cacheEntry)
+		el.Value = &cacheEntry{hash: hash, text: old.text, root: root, token: tok, cost: old.cost}
 		c.lru.MoveToFront(el)
 		return
 	}
-	c.entries[hash] = c.lru.PushFront(&cacheEntry{hash: hash, root: root, token: tok})
-	for c.lru.Len() > c.size {
-		oldest := c.lru.Back()
-		e := c.lru.Remove(oldest).(*cacheEntry)
+	c.entries[hash] = c.lru.PushFront(&cacheEntry{hash: hash, root: root, token: tok, cost: cost})
+	c.bytes += cost
+	c.evict()
+}
+
+// evict drops the least recently used tokens until the cache is within
+// its bound. c.mu is held.
+func (c *Cache) evict() {
+	for c.bytes > c.maxBytes && c.lru.Len() > 0 {
+		e := c.lru.Remove(c.lru.Back()).(*cacheEntry)
 		delete(c.entries, e.hash)
 		if e.text != "" {
 			delete(c.texts, e.text)
 		}
+		c.bytes -= e.cost
 	}
 }
 
@@ -171,4 +221,12 @@ func (c *Cache) Len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.lru.Len()
+}
+
+// Bytes is the estimated memory of the cached tokens, as the cache's
+// bound counts it.
+func (c *Cache) Bytes() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.bytes
 }

@@ -97,7 +97,7 @@ func FuzzDecodeAuthorize(f *testing.F) {
 		// world the second gave back: all three must decide alike.
 		var first string
 		for i := range 3 {
-			d, err := a.authorize(context.Background(), c.blocks, contentOf(c.raw), &Request{Explain: true})
+			d, err := a.authorize(context.Background(), c.blocks, contentOf(c.raw), len(data), &Request{Explain: true})
 			if err != nil && !isDatalogError(err) {
 				t.Fatalf("untyped evaluation error: %v", err)
 			}

@@ -26,7 +26,7 @@ func TestSaturatedDecisions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cache := NewCache(16)
+	cache := NewCache(DefaultCacheBytes)
 	var limited, denied, failed atomic.Int64
 	var firstErr error
 	var once sync.Once

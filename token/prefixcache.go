@@ -53,12 +53,6 @@ type prefixCache struct {
 	index    map[prefixDigest]*list.Element
 }
 
-// decodedBytesPerWireByte estimates the memory of decoded blocks from
-// their size on the wire: the Datalog of the standard request's blocks
-// takes about 4 times its encoded size once decoded (terms, predicates
-// and slices); 6 leaves room for blocks of many small terms.
-const decodedBytesPerWireByte = 6
-
 // prefixEntryOverhead is the cost of an entry beyond its blocks' Datalog:
 // the digest, list element, map entry, Block structs and tables.
 const prefixEntryOverhead = 512

@@ -52,6 +52,9 @@ type Token struct {
 	// Authorizer keys the world it keeps loaded for a repeated token by
 	// it.
 	content contentID
+	// blockBytes is the size of the blocks on the wire, from which the
+	// caches estimate the memory of what they keep of the token.
+	blockBytes int
 }
 
 // chain is a token's blocks, decoded, with what serializes and extends
@@ -104,7 +107,11 @@ func contentOf(raw []rawBlock) contentID {
 // token makes a Token of a chain whose signatures were checked or made
 // here.
 func (c *chain) token() *Token {
-	return &Token{chain: *c, content: contentOf(c.raw)}
+	n := 0
+	for _, rb := range c.raw {
+		n += len(rb.data)
+	}
+	return &Token{chain: *c, content: contentOf(c.raw), blockBytes: n}
 }
 
 // Block is one decoded block of a token.

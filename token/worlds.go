@@ -35,6 +35,31 @@ import (
 // reclaim.
 const DefaultCachedWorlds = 1024
 
+// DefaultCachedWorldBytes bounds the estimated memory of the worlds an
+// Authorizer keeps, unless AuthorizerOptions say otherwise: a world is
+// estimated from its token's size (worldBytes), so that a few
+// large tokens cannot make the worlds take more than this, whatever
+// their number. A world that alone would take more than an eighth of it
+// is not kept.
+const DefaultCachedWorldBytes = 32 << 20
+
+// worldEntryBytes is what a kept world costs besides its token's blocks:
+// the policy's rules, checks and facts as a world holds them, its
+// interner's tables and the entry. The standard request's world takes
+// about 4 KB in all.
+const worldEntryBytes = 4096
+
+// worldBytesPerWireByte estimates a frozen world's memory from its
+// token's blocks' size on the wire: measured, up to 16 times for blocks
+// of rules with expressions, which a world compiles (TestMemoryEstimates).
+const worldBytesPerWireByte = 20
+
+// worldBytes estimates the memory of the frozen world of a token of wire
+// bytes of blocks.
+func worldBytes(wire int) int {
+	return worldEntryBytes + worldBytesPerWireByte*wire
+}
+
 // seenPerWorld is the number of first calls remembered per world kept:
 // there are more tokens seen once than again.
 const seenPerWorld = 2
@@ -44,8 +69,10 @@ const minSeen = 64
 
 // worldCache is an authorizer's frozen worlds, by token content.
 type worldCache struct {
-	size int // 0: keep none
-	mu   sync.Mutex
+	size     int // 0: keep none
+	maxBytes int
+	mu       sync.Mutex
+	bytes    int
 	// seen holds a tag of the content of the latest first call in each
 	// slot, made on the first call.
 	seen    []uint64
@@ -59,13 +86,15 @@ type worldCache struct {
 type frozenEntry struct {
 	content contentID
 	frozen  *datalog.Frozen
+	cost    int
 }
 
 // frozen returns the frozen world of the blocks of content and a's
 // policy, making it on the content's second authorization, or nil: on
 // its first, or when loading fails.
-func (c *worldCache) frozen(a *Authorizer, blocks []*Block, content contentID) *datalog.Frozen {
-	if c.size == 0 {
+func (c *worldCache) frozen(a *Authorizer, blocks []*Block, content contentID, wire int) *datalog.Frozen {
+	cost := worldBytes(wire)
+	if c.size == 0 || cost > c.maxBytes/8 {
 		return nil
 	}
 	c.mu.Lock()
@@ -89,7 +118,7 @@ func (c *worldCache) frozen(a *Authorizer, blocks []*Block, content contentID) *
 	*slot = 0
 	c.mu.Unlock()
 
-	entry := &frozenEntry{content: content}
+	entry := &frozenEntry{content: content, cost: cost}
 	if w, err := a.load(blocks); err == nil && w.AddCompiled(a.policy) == nil {
 		entry.frozen, _ = w.Freeze()
 	}
@@ -98,14 +127,17 @@ func (c *worldCache) frozen(a *Authorizer, blocks []*Block, content contentID) *
 	// Two requests that freeze a world at once both store theirs; the
 	// later one stays.
 	if el, ok := c.entries[content]; ok {
+		c.bytes += entry.cost - el.Value.(*frozenEntry).cost
 		el.Value = entry
 		c.lru.MoveToFront(el)
 		return entry.frozen
 	}
 	c.entries[content] = c.lru.PushFront(entry)
-	for c.lru.Len() > c.size {
+	c.bytes += entry.cost
+	for c.lru.Len() > c.size || c.bytes > c.maxBytes {
 		e := c.lru.Remove(c.lru.Back()).(*frozenEntry)
 		delete(c.entries, e.content)
+		c.bytes -= e.cost
 	}
 	return entry.frozen
 }
