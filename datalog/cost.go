@@ -50,13 +50,8 @@ func (e *evaluator) binaryCost(b BinaryOp, l, r val) int {
 			if len(pattern) > e.w.limits.MaxRegexpBytes {
 				return 0 // refused before any work
 			}
-			// Go's regexp runs in time linear in the text times the
-			// pattern; compiling costs a few steps a byte.
-			n := (len(s) + 1) * (len(pattern) + 1) / 16
-			if _, ok := e.w.regexps[pattern]; !ok {
-				n += 4 * len(pattern)
-			}
-			return n
+			c, fresh := compileRegexp(pattern)
+			return regexpCost(len(s), c, fresh)
 		}
 	}
 	return 0

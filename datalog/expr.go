@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"regexp"
 	"strings"
 )
 
@@ -531,29 +530,15 @@ func (e *evaluator) matches(s, pattern string) (val, error) {
 	if len(pattern) > e.w.limits.MaxRegexpBytes {
 		return val{}, &LimitError{Kind: LimitRegexpBytes, Max: int64(e.w.limits.MaxRegexpBytes)}
 	}
-	re, ok := e.w.regexps[pattern]
-	if !ok {
-		var err error
-		re, err = regexp.Compile(pattern)
-		if err != nil {
-			// As in the reference: a pattern that does not compile matches
-			// nothing.
-			re = nil
-		}
-		if e.w.regexps == nil {
-			e.w.regexps = map[string]*regexp.Regexp{}
-		}
-		if len(e.w.regexps) < maxCachedRegexps {
-			e.w.regexps[pattern] = re
-		}
-	}
-	if re == nil {
+	// Compiled, and its cost charged, by binaryCost before this runs.
+	c, _ := compileRegexp(pattern)
+	if c.re == nil {
+		// As in the reference: a pattern that does not compile matches
+		// nothing.
 		return boolVal(false), nil
 	}
-	return boolVal(re.MatchString(s)), nil
+	return boolVal(c.re.MatchString(s)), nil
 }
-
-const maxCachedRegexps = 256
 
 // withClosure applies an operation whose operand is a closure: the lazy
 // boolean operators, all, any and try_or.

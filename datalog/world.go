@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -28,7 +27,6 @@ type World struct {
 	limits  Limits
 	externs map[string]ExternFunc
 	in      *interner
-	regexps map[string]*regexp.Regexp
 	ev      evaluator
 
 	blocks []blockInput
