@@ -1,6 +1,7 @@
 package token
 
 import (
+	"fmt"
 	"bytes"
 	"errors"
 	"sync"
@@ -33,7 +34,9 @@ func standardFleet(t testing.TB, root *PrivateKey, n int) [][]byte {
 	}
 	fleet := make([][]byte, n)
 	for i := range fleet {
-		tok, err := prefix.Append(mustBlock(t, standardHops[2]), nil)
+		// Each hop 3 its own, as a per-call block is: the same Datalog,
+		// a context of its own, so no two tokens share a world.
+		tok, err := prefix.Append(mustBlock(t, standardHops[2]), &BlockOptions{Context: fmt.Sprint("call ", i)})
 		if err != nil {
 			t.Fatal(err)
 		}
