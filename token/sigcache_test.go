@@ -1,9 +1,9 @@
 package token
 
 import (
-	"fmt"
 	"bytes"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 )
