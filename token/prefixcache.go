@@ -28,7 +28,10 @@ import (
 //
 // A token of n blocks looks up its first n and n-1 blocks: a token seen
 // before and dropped from a Cache, and a token narrowed from one seen
-// before. Both are then remembered.
+// before. Either is remembered the second time it is decoded, not the
+// first: most tokens a service sees once, and keeping their blocks would
+// cost every call the garbage collector's time over them. A table of
+// prefixSeenSlots tags remembers the first times.
 
 // prefixDigest identifies a chain's first blocks (see digestPrefixes).
 type prefixDigest [sha256.Size]byte
@@ -51,7 +54,13 @@ type prefixCache struct {
 	bytes    int
 	lru      list.List // of *decodedPrefix, most recent first
 	index    map[prefixDigest]*list.Element
+	// seen holds a tag of each digest decoded once, by slot; made on
+	// first use.
+	seen []uint64
 }
+
+// prefixSeenSlots is the number of first decodings remembered: 32 KB.
+const prefixSeenSlots = 4096
 
 // prefixEntryOverhead is the cost of an entry beyond its blocks' Datalog:
 // the digest, list element, map entry, Block structs and tables.
@@ -91,6 +100,24 @@ func digestPrefixes(blocks []rawBlock, maxDepth int) (shorter, whole prefixDiges
 	}
 	h.Sum(whole[:0])
 	return shorter, whole
+}
+
+// second reports whether d was decoded before, since its slot was last
+// taken by another, and remembers it otherwise. An empty slot's tag is 0,
+// which no digest's is.
+func (c *prefixCache) second(d prefixDigest) bool {
+	slot := binary.LittleEndian.Uint64(d[:8]) % prefixSeenSlots
+	tag := binary.LittleEndian.Uint64(d[8:16]) | 1
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.seen == nil {
+		c.seen = make([]uint64, prefixSeenSlots)
+	}
+	if c.seen[slot] == tag {
+		return true
+	}
+	c.seen[slot] = tag
+	return false
 }
 
 // get returns the prefix cached under d, if any, and marks it used.

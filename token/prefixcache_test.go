@@ -8,13 +8,14 @@ import (
 )
 
 // TestPrefixCacheSharesTheFleetsPrefix: the tokens of a fleet share the
-// decoded blocks of their common prefix, decode only their own last
-// block, and decide as tokens decoded from scratch do.
+// decoded blocks of their common prefix, from the second token on, which
+// keeps them; each later one decodes only its own last block, and all
+// decide as tokens decoded from scratch do.
 func TestPrefixCacheSharesTheFleetsPrefix(t *testing.T) {
 	useSignatureCache(t, NewSignatureCache(1<<10))
 	root := mustKey(t, Ed25519)
-	fleet := standardFleet(t, root, 3)
-	var first *Token
+	fleet := standardFleet(t, root, 4)
+	var keeper *Token
 	for i, data := range fleet {
 		tok, err := Parse(data, root.Public(), nil)
 		if err != nil {
@@ -39,54 +40,80 @@ func TestPrefixCacheSharesTheFleetsPrefix(t *testing.T) {
 		if !authorizeStandard(t, tok).Allowed {
 			t.Fatalf("token %d denied", i)
 		}
-		if i == 0 {
-			first = tok
+		switch i {
+		case 0:
+			continue
+		case 1:
+			// The prefix decoded a second time: now kept.
+			keeper = tok
 			continue
 		}
 		for j := range 3 {
-			if tok.Blocks()[j] != first.Blocks()[j] {
+			if tok.Blocks()[j] != keeper.Blocks()[j] {
 				t.Errorf("token %d: block %d decoded again, not shared", i, j)
 			}
 		}
-		if tok.Blocks()[3] == first.Blocks()[3] {
-			t.Errorf("token %d: its own last block is token 0's", i)
+		if tok.Blocks()[3] == keeper.Blocks()[3] {
+			t.Errorf("token %d: its own last block is token 1's", i)
 		}
 	}
 }
 
-// TestPrefixCacheTablesStayShared: attenuating a token whose tables came
-// from the cache leaves the cache's tables as they were, so the next token
-// with that prefix decodes its blocks with the right symbols.
+// TestPrefixCacheTablesStayShared: a token found whole in the cache
+// shares the cache's symbol and key tables; attenuating it, with symbols
+// new to them, leaves the cache's tables as they were, so that the next
+// token found there decodes and extends with the right symbols.
 func TestPrefixCacheTablesStayShared(t *testing.T) {
-	useSignatureCache(t, NewSignatureCache(1<<10))
+	c := NewSignatureCache(1 << 10)
+	useSignatureCache(t, c)
 	root := mustKey(t, Ed25519)
-	fleet := standardFleet(t, root, 2)
-	tok, err := Parse(fleet[0], root.Public(), nil)
+	data := standardToken(t, root).Serialize()
+	var tok *Token
+	for range 3 { // seen, kept, found
+		var err error
+		if tok, err = Parse(data, root.Public(), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	u, err := ParseUnverified(data, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// New symbols, appended to the tables the cache holds too.
+	_, whole := digestPrefixes(u.blocks, u.limits.Datalog.MaxDepth)
+	kept := c.prefixes.get(whole)
+	if kept == nil || kept.syms != tok.syms {
+		t.Fatal("the token found whole does not share the cache's tables")
+	}
+	symbols := kept.syms.Len()
 	more, err := tok.Append(mustBlock(t, `check if zebra("okapi"), quokka($q);`), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Parse(more.Serialize(), root.Public(), nil); err != nil {
-		t.Fatal(err)
+	if kept.syms.Len() != symbols {
+		t.Fatalf("attenuating added %d symbols to the cache's table", kept.syms.Len()-symbols)
 	}
-	again, err := Parse(fleet[1], root.Public(), nil)
+	again, err := Parse(more.Serialize(), root.Public(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := ParseUnverified(fleet[1], nil)
-	if err != nil {
-		t.Fatal(err)
+	if got := again.Blocks()[4].Program.String(); got != "check if zebra(\"okapi\"), quokka($q);\n" {
+		t.Errorf("the appended block reads %q", got)
 	}
-	plain, err := u.decode(nil)
-	if err != nil {
-		t.Fatal(err)
+}
+
+// TestPrefixCacheSeenOnce: a token decoded once, and its prefix, are not
+// kept: most tokens a service sees once.
+func TestPrefixCacheSeenOnce(t *testing.T) {
+	c := NewSignatureCache(1 << 10)
+	useSignatureCache(t, c)
+	root := mustKey(t, Ed25519)
+	for range 5 {
+		if _, err := Parse(standardToken(t, root).Serialize(), root.Public(), nil); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if got, want := again.Blocks()[3].Program.String(), plain.blocks[3].Program.String(); got != want {
-		t.Errorf("after an attenuation: the last block reads %q, want %q", got, want)
+	if n := c.prefixes.bytesUsed(); n != 0 {
+		t.Errorf("%d bytes kept of tokens seen once", n)
 	}
 }
 
@@ -121,11 +148,13 @@ func TestPrefixCacheOnlyVerified(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Parse(tok.Serialize(), root.Public(), nil); err != nil {
-		t.Fatal(err)
+	for range 2 {
+		if _, err := Parse(tok.Serialize(), root.Public(), nil); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if c.prefixes.bytesUsed() == 0 {
-		t.Fatal("a verified token left nothing cached")
+		t.Fatal("a verified token, seen twice, left nothing cached")
 	}
 	shallow := &Limits{Datalog: datalog.Limits{MaxDepth: 4}}
 	if _, err := Parse(tok.Serialize(), root.Public(), shallow); err == nil {
@@ -141,8 +170,11 @@ func TestPrefixCacheBounded(t *testing.T) {
 	useSignatureCache(t, c)
 	root := mustKey(t, Ed25519)
 	for range 20 {
-		if _, err := Parse(standardToken(t, root).Serialize(), root.Public(), nil); err != nil {
-			t.Fatal(err)
+		data := standardToken(t, root).Serialize()
+		for range 2 {
+			if _, err := Parse(data, root.Public(), nil); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if used, limit := c.prefixes.bytesUsed(), c.prefixes.maxBytes; used > limit {
 			t.Fatalf("%d bytes cached, over the bound of %d", used, limit)
@@ -153,8 +185,11 @@ func TestPrefixCacheBounded(t *testing.T) {
 	}
 	small := NewSignatureCache(1)
 	useSignatureCache(t, small)
-	if _, err := Parse(standardToken(t, root).Serialize(), root.Public(), nil); err != nil {
-		t.Fatal(err)
+	data := standardToken(t, root).Serialize()
+	for range 2 {
+		if _, err := Parse(data, root.Public(), nil); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if n := small.prefixes.bytesUsed(); n != 0 {
 		t.Errorf("a token larger than an eighth of the cache was cached (%d bytes)", n)

@@ -476,8 +476,11 @@ func (u *Unverified) decodeCached(next *PrivateKey, cache *prefixCache) (*chain,
 	if start == 0 {
 		c.syms, c.keys = format.NewSymbols(), &format.Keys{}
 	}
+	// Remember what is decoded a second time (see prefixcache.go).
+	keepShorter := cache != nil && start == 0 && len(u.blocks) > 1 && cache.second(shorter)
+	keepWhole := cache != nil && cache.second(whole)
 	for i := start; i < len(u.blocks); i++ {
-		if cache != nil && start == 0 && i == len(u.blocks)-1 && i > 0 {
+		if keepShorter && i == len(u.blocks)-1 {
 			// The first n-1 blocks, for the tokens narrowed from this one.
 			cache.add(newDecodedPrefix(shorter, u.blocks, c.blocks[:i:i], c.syms.Clone(), c.keys.Clone()))
 		}
@@ -487,7 +490,7 @@ func (u *Unverified) decodeCached(next *PrivateKey, cache *prefixCache) (*chain,
 		}
 		c.blocks = append(c.blocks, blk)
 	}
-	if cache != nil {
+	if keepWhole {
 		// The tables are the chain's from here on, never extended: an
 		// attenuation copies them first.
 		cache.add(newDecodedPrefix(whole, u.blocks, c.blocks[:len(c.blocks):len(c.blocks)], c.syms, c.keys))
