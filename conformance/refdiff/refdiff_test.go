@@ -25,13 +25,14 @@ var knownDifferences = []struct {
 	{"{true}, {false}, {null}, {hex:ff}", "Codios reads a one-element set; the reference reads a parameter (a name of letters, digits, _ and :), then fails for want of its value", regexp.MustCompile(`\{[A-Za-z][\w:]*\}`), nil},
 	{"date literal followed by a method", "the reference's date scanner runs to the next space or , ) ] ; }, so 2026-01-01T00:00:00Z.type() is one bad date to it; Codios ends a date where RFC 3339 ends it", regexp.MustCompile(`\d(Z|[+-]\d\d:\d\d)[^\s,)\];}]`), nil},
 	{"unbound variable in an expression", "Codios refuses it when it parses (the specification requires every variable to be bound by a predicate); the reference only fails when it evaluates the expression", nil, regexp.MustCompile(`unsafe expression: variable`)},
-	{"arrays inside sets", "the specification lets a set hold any term but a set; the reference's parser refuses arrays in a set literal", regexp.MustCompile(`\{[^{}]*\[`), nil},
+	{"arrays inside sets", "the specification lets a set hold any term but a set; the reference's parser refuses arrays in a set literal", regexp.MustCompile(`\{[^{}:]*\[`), nil},
 	{"empty map in a fact", "{} is the empty map; the reference's fact parser tries a set first and fails on it (it accepts {} in expressions)", regexp.MustCompile(`[(\[,:] *\{\}`), nil},
 	{"leap second", "Codios accepts a :60 second in a date literal (RFC 3339 allows it); the reference refuses it", regexp.MustCompile(`T\d\d:\d\d:60`), nil},
 	{"block-wide trusting clause", "the reference's BlockBuilder::code and AuthorizerBuilder::code drop a source's block-wide trusting clause without a word (a reference bug); Codios applies it in a block and refuses it in an authorizer", regexp.MustCompile(`(?m)^trusting `), nil},
-	{"keyword glued to a name", "the reference reads check ifr(...) as check if r(...); Codios's scanner reads ifr as one name, as the grammar's tokens do", regexp.MustCompile(`\b(if|all)[A-Za-z_]\w*\(`), nil},
+	{"keyword glued to a name", "the reference reads check ifr(...) as check if r(...); Codios's scanner reads ifr as one name, as the grammar's tokens do", regexp.MustCompile(`\b(if|all)[A-Za-z_]\w*\(|\)\s*or[A-Za-z_]|trusting[a-z]`), nil},
 	{"malformed public key in a scope", "both refuse an ed25519 key that is not 32 bytes; the reference by panicking", nil, regexp.MustCompile(`public key must be 32 bytes`)},
-	{"shadowed closure variable", "the reference refuses a closure parameter named as a variable of the rule only when it evaluates it; Codios refuses it when it parses", regexp.MustCompile(`\.(all|any)\(\$[a-z]{2,}\d* ->`), nil},
+	{"stray semicolon", "the specification's grammar has no empty statement and Codios refuses one; the reference skips a ; where a statement would start", regexp.MustCompile(`(?m)(^|;)\s*;`), nil},
+	{"shadowed closure variable", "a closure parameter named as a variable of its rule: Codios fails the evaluation with ErrShadowedVariable as soon as it evaluates the expression; the reference only when the closure runs (not over an empty collection)", nil, regexp.MustCompile(`closure parameter shadows a variable`)},
 }
 
 // pendingFixes are differences where Codios is wrong and a fix is
@@ -40,6 +41,7 @@ var pendingFixes = []struct {
 	name, fix string
 	source    *regexp.Regexp
 }{
+	{"predicate without terms", "the specification's grammar and the reference require at least one term in a predicate; Codios should refuse f()", regexp.MustCompile(`(?m)(^|[^.\w])[A-Za-z_]\w*\(\)`)},
 	{"empty byte string hex:", "the specification's grammar and the reference require at least one hex digit after hex:; Codios should refuse hex: alone", regexp.MustCompile(`hex:[^0-9a-fA-F]`)},
 }
 
@@ -136,6 +138,7 @@ func TestReferenceDifferential(t *testing.T) {
 		pubs = append(pubs, p)
 	}
 	g := NewGenerator(uint64(seed), pubs)
+	maxDiffs := envInt(t, "CODIOS_REFDIFF_MAX_DIFFS", 20)
 	const batch = 200
 	for done := 0; done < n; done += batch {
 		cases := make([]*Case, min(batch, n-done))
@@ -143,21 +146,21 @@ func TestReferenceDifferential(t *testing.T) {
 			cases[i] = g.Case()
 		}
 		d.run(cases)
-		if d.failures >= 20 {
+		if d.failures >= maxDiffs {
 			t.Fatalf("stopping after %d differences", d.failures)
 		}
 	}
-	t.Logf("seed %d: %d cases, %d outcomes %v, %d inconclusive (limits), %d known differences %v, %d differences",
-		seed, d.cases, len(d.outcomes), d.outcomes, d.inconclusive, d.known, d.knownBy, d.failures)
+	t.Logf("seed %d: %d cases, outcomes %v, %d inconclusive (limits), %d order-dependent, %d known differences %v, %d differences",
+		seed, d.cases, d.outcomes, d.inconclusive, d.orderDep, d.known, d.knownBy, d.failures)
 }
 
 type differ struct {
 	t   *testing.T
 	ref *Reference
 
-	cases, inconclusive, known, failures int
-	outcomes                             map[string]int
-	knownBy                              map[string]int
+	cases, inconclusive, orderDep, known, failures int
+	outcomes                                       map[string]int
+	knownBy                                        map[string]int
 }
 
 // run decides a batch four ways: each implementation minting and
@@ -219,6 +222,10 @@ func (d *differ) run(cases []*Case) {
 		if agree(ds) {
 			continue
 		}
+		if d.orderDependent(c, ds) {
+			d.orderDep++
+			continue
+		}
 		if k := knownDifference(c, codios[i]); k != "" {
 			d.known++
 			d.knownBy[k]++
@@ -235,6 +242,38 @@ func (d *differ) run(cases []*Case) {
 		min := d.minimize(c)
 		t.Errorf("decisions differ:%s\nminimized case:\n%s\nas JSON: %s", report.String(), min, jsonLine(min))
 	}
+}
+
+// orderDependent reports whether a disagreement that involves an
+// expression error comes from the order in which bindings are tried: the
+// specification leaves it open, the reference stops at the first binding
+// that decides a check or policy and takes them in hash order, which
+// changes from one hash map to the next. So the reference decides the
+// case again, a few times; if it ever reaches Codios's decision, the
+// difference is the order's.
+func (d *differ) orderDependent(c *Case, ds []Decision) bool {
+	erred := false
+	for _, dec := range ds {
+		erred = erred || dec.Outcome == "error" && dec.Error == "execution"
+	}
+	if !erred {
+		return false
+	}
+	want := ds[0].Summary()
+	again := make([]*Case, 16)
+	for i := range again {
+		again[i] = c
+	}
+	ref, err := d.ref.Decide(again)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	for _, r := range ref {
+		if r.Summary() == want {
+			return true
+		}
+	}
+	return false
 }
 
 func agree(ds []Decision) bool {

@@ -61,6 +61,8 @@ struct Decision {
 }
 
 fn main() {
+    // A panic is reported as a decision; its message on stderr is noise.
+    std::panic::set_hook(Box::new(|_| {}));
     let stdin = io::stdin();
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
