@@ -63,8 +63,9 @@
 //   - A block-wide "trusting" clause: the reference's BlockBuilder::code
 //     and AuthorizerBuilder::code drop it without a word; Codios applies
 //     it in a block and refuses it in an authorizer's source.
-//   - A keyword glued to a name ("check ifr(...)", "f($x) oret($y)", "trustinged25519/"):
-//     the reference reads the keyword and the rest; Codios reads a name.
+//   - A keyword glued to a name ("check ifr(...)", "f($x) oret($y)",
+//     "deny iffalse", "trustinged25519/"): the reference reads the keyword
+//     and the rest; Codios reads a name.
 //   - A stray ";": the grammar has no empty statement; the reference
 //     skips it.
 //   - An ed25519 key that is not 32 bytes in a scope: both refuse it,
@@ -84,4 +85,6 @@
 //     one; Codios reads an empty byte string.
 //   - A predicate without terms, f(): the grammar and the reference want
 //     at least one; Codios accepts it.
+//   - "<-" inside an expression, 1<-9: the grammar and the reference read
+//     1 < -9; Codios's scanner takes <- for the rule arrow everywhere.
 package refdiff

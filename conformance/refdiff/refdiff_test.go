@@ -29,7 +29,7 @@ var knownDifferences = []struct {
 	{"empty map in a fact", "{} is the empty map; the reference's fact parser tries a set first and fails on it (it accepts {} in expressions)", regexp.MustCompile(`[(\[,:] *\{\}`), nil},
 	{"leap second", "Codios accepts a :60 second in a date literal (RFC 3339 allows it); the reference refuses it", regexp.MustCompile(`T\d\d:\d\d:60`), nil},
 	{"block-wide trusting clause", "the reference's BlockBuilder::code and AuthorizerBuilder::code drop a source's block-wide trusting clause without a word (a reference bug); Codios applies it in a block and refuses it in an authorizer", regexp.MustCompile(`(?m)^trusting `), nil},
-	{"keyword glued to a name", "the reference reads check ifr(...) as check if r(...); Codios's scanner reads ifr as one name, as the grammar's tokens do", regexp.MustCompile(`\b(if|all)[A-Za-z_]\w*\(|\)\s*or[A-Za-z_]|trusting[a-z]`), nil},
+	{"keyword glued to a name", "the reference reads check ifr(...) as check if r(...); Codios's scanner reads ifr as one name, as the grammar's tokens do", regexp.MustCompile(`\b(if|all|or)[A-Za-z_]\w*\(|\b(if|all)(true|false)\b|trusting[a-z]`), nil},
 	{"malformed public key in a scope", "both refuse an ed25519 key that is not 32 bytes; the reference by panicking", nil, regexp.MustCompile(`public key must be 32 bytes`)},
 	{"stray semicolon", "the specification's grammar has no empty statement and Codios refuses one; the reference skips a ; where a statement would start", regexp.MustCompile(`(?m)(^|;)\s*;`), nil},
 	{"shadowed closure variable", "a closure parameter named as a variable of its rule: Codios fails the evaluation with ErrShadowedVariable as soon as it evaluates the expression; the reference only when the closure runs (not over an empty collection)", nil, regexp.MustCompile(`closure parameter shadows a variable`)},
@@ -42,6 +42,7 @@ var pendingFixes = []struct {
 	source    *regexp.Regexp
 }{
 	{"predicate without terms", "the specification's grammar and the reference require at least one term in a predicate; Codios should refuse f()", regexp.MustCompile(`(?m)(^|[^.\w])[A-Za-z_]\w*\(\)`)},
+	{"<- inside an expression", "the grammar's expressions read 1<-9 as 1 < -9, as the reference does; Codios's scanner takes <- for the rule arrow wherever it appears, and should not inside an expression", regexp.MustCompile(`\S<-\S`)},
 	{"empty byte string hex:", "the specification's grammar and the reference require at least one hex digit after hex:; Codios should refuse hex: alone", regexp.MustCompile(`hex:[^0-9a-fA-F]`)},
 }
 
