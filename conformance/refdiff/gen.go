@@ -237,6 +237,11 @@ func (g *Generator) body() string {
 		g.vars[k] = append(g.vars[k], v)
 	}
 	if g.chance(0.1) {
+		// the request's time, as an expiry check reads it
+		parts = append(parts, "time($time)")
+		g.vars[kDate] = append(g.vars[kDate], "$time")
+	}
+	if g.chance(0.1) {
 		parts = append(parts, fmt.Sprintf("derived%d($d)", g.n(2)))
 		g.vars[kInt] = append(g.vars[kInt], "$d")
 	}
