@@ -64,8 +64,8 @@
 //     and AuthorizerBuilder::code drop it without a word; Codios applies
 //     it in a block and refuses it in an authorizer's source.
 //   - A keyword glued to a name ("check ifr(...)", "f($x) oret($y)",
-//     "deny iffalse", "trustinged25519/"): the reference reads the keyword
-//     and the rest; Codios reads a name.
+//     "deny iffalse", "trustinged25519/", "truetrusting authority"): the
+//     reference reads the keyword and the rest; Codios reads one name.
 //   - A stray ";": the grammar has no empty statement; the reference
 //     skips it.
 //   - An ed25519 key that is not 32 bytes in a scope: both refuse it,
