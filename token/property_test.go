@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/codios/codios/token/internal/pb"
 )
 
@@ -134,24 +132,18 @@ func TestSealedCannotGrow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	grownBytes, err := grown.Serialize()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealedBytes, err := sealed.Serialize()
-	if err != nil {
-		t.Fatal(err)
-	}
+	grownBytes := grown.Serialize()
+	sealedBytes := sealed.Serialize()
 	var g, s pb.Biscuit
-	if err := proto.Unmarshal(grownBytes, &g); err != nil {
+	if err := pb.UnmarshalBiscuit(grownBytes, &g); err != nil {
 		t.Fatal(err)
 	}
-	if err := proto.Unmarshal(sealedBytes, &s); err != nil {
+	if err := pb.UnmarshalBiscuit(sealedBytes, &s); err != nil {
 		t.Fatal(err)
 	}
 	// The grown token's block, under the sealed token's final signature.
 	s.Blocks = g.Blocks
-	spliced, err := proto.Marshal(&s)
+	spliced, err := s.MarshalVT()
 	if err != nil {
 		t.Fatal(err)
 	}

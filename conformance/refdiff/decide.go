@@ -115,9 +115,7 @@ func DecideCodios(c *Case) Decision {
 	}
 	d := authorize(c, t)
 	if c.Token == nil {
-		if data, err := t.Serialize(); err == nil {
-			d.Token = hex.EncodeToString(data)
-		}
+		d.Token = hex.EncodeToString(t.Serialize())
 	}
 	return d
 }
