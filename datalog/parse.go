@@ -50,22 +50,14 @@ func ParseAuthorizer(src string, opts *ParseOptions) (*Program, error) {
 func ParseFact(src string, opts *ParseOptions) (Fact, error) {
 	var f Fact
 	err := parseOne(src, opts, func(p *parser) {
-		pos := p.tok().Pos
 		pred, vars := p.predicate(true)
 		if len(vars) > 0 {
 			p.failAt(vars[0].pos, "a fact has no variables")
-		}
-		if len(pred.Terms) == 0 {
-			p.failAt(pos, "a fact has at least one term")
 		}
 		f = Fact{pred}
 	})
 	return f, err
 }
-
-// headTermsMessage refuses a rule whose head has no terms: the facts it
-// would derive could not be written.
-const headTermsMessage = "a rule's head has at least one term"
 
 // ParseRule parses one rule.
 func ParseRule(src string, opts *ParseOptions) (Rule, error) {
@@ -73,9 +65,6 @@ func ParseRule(src string, opts *ParseOptions) (Rule, error) {
 	err := parseOne(src, opts, func(p *parser) {
 		pos := p.tok().Pos
 		head, headVars := p.predicate(true)
-		if len(head.Terms) == 0 {
-			p.failAt(pos, headTermsMessage)
-		}
 		p.expect(scan.LeftArrow)
 		r = Rule{Head: head, Body: p.body(headVars), Pos: astPos(pos)}
 	})
@@ -394,9 +383,6 @@ func (p *parser) element(prog *Program, authorizer bool) {
 		pos := p.tok().Pos
 		pred, vars := p.predicate(true)
 		if p.accept(scan.LeftArrow) {
-			if len(pred.Terms) == 0 {
-				p.failAt(pos, headTermsMessage)
-			}
 			prog.Rules = append(prog.Rules, Rule{Head: pred, Body: p.body(vars), Pos: astPos(pos)})
 			return
 		}
@@ -408,9 +394,6 @@ func (p *parser) element(prog *Program, authorizer bool) {
 		}
 		if p.tok().Kind != scan.Semicolon && p.tok().Kind != scan.EOF {
 			p.fail(fmt.Sprintf("expected '<-' or ';' after %s, found %s", pred.Name, p.describe()))
-		}
-		if len(pred.Terms) == 0 {
-			p.failAt(pos, "a fact has at least one term")
 		}
 		prog.Facts = append(prog.Facts, Fact{pred})
 	}
@@ -481,6 +464,10 @@ func (p *parser) predicate(allowVars bool) (Predicate, []varUse) {
 	}
 	if p.tok().Kind != scan.RParen {
 		p.fail(fmt.Sprintf("expected ',' or ')' in the terms of %s, found %s", name.Text, p.describe()))
+	}
+	if len(pred.Terms) == 0 {
+		// As the specification's grammar and the reference.
+		p.failAt(name.Pos, fmt.Sprintf("%s(): a predicate has at least one term", name.Text))
 	}
 	p.next()
 	return pred, vars
@@ -664,8 +651,13 @@ func (p *parser) term(allowVars bool) Term {
 			return Null{}
 		case strings.HasPrefix(t.Text, "hex:"):
 			b, err := hex.DecodeString(t.Text[4:])
-			if err != nil {
+			switch {
+			case err != nil:
 				p.fail("invalid hex in byte string: " + err.Error())
+			case len(b) == 0:
+				// As the specification's grammar and the reference: a
+				// byte string has at least one byte.
+				p.fail("a byte string has at least one byte: hex: needs hex digits")
 			}
 			p.next()
 			return Bytes(b)
@@ -819,6 +811,19 @@ var comparisons = map[scan.Kind]BinaryOp{
 
 func (p *parser) exprCompare() []Op {
 	ops := p.exprLevel(0)
+	if arrow := p.tok(); arrow.Kind == scan.LeftArrow {
+		// The rule arrow has no place in an expression: there "<-" is
+		// '<' then '-', so 1<-9 reads 1 < -9, as in the specification's
+		// grammar and the reference.
+		p.cur = scan.Token{Kind: scan.Minus, Text: "-",
+			Pos: scan.Pos{Offset: arrow.Pos.Offset + 1, Line: arrow.Pos.Line, Col: arrow.Pos.Col + 1}, End: arrow.End}
+		ops = append(ops, p.exprLevel(0)...)
+		ops = append(ops, Binary{Op: OpLessThan})
+		if _, again := comparisons[p.tok().Kind]; again {
+			p.fail("comparisons do not chain: add parentheses")
+		}
+		return ops
+	}
 	if op, ok := comparisons[p.tok().Kind]; ok {
 		p.next()
 		ops = append(ops, p.exprLevel(0)...)

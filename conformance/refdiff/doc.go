@@ -79,12 +79,8 @@
 //     soon as it evaluates the expression, the reference when the closure
 //     runs.
 //
-// Codios is wrong, with a fix proposed (the test's pendingFixes):
-//
-//   - "hex:" with no digits: the grammar and the reference want at least
-//     one; Codios reads an empty byte string.
-//   - A predicate without terms, f(): the grammar and the reference want
-//     at least one; Codios accepts it.
-//   - "<-" inside an expression, 1<-9: the grammar and the reference read
-//     1 < -9; Codios's scanner takes <- for the rule arrow everywhere.
+// Codios was wrong, and follows the grammar and the reference now
+// (datalog's TestReferenceGrammar): "hex:" with no digits is refused, as is
+// a predicate without terms, f(), and "<-" inside an expression, 1<-9,
+// reads 1 < -9.
 package refdiff

@@ -35,17 +35,6 @@ var knownDifferences = []struct {
 	{"shadowed closure variable", "a closure parameter named as a variable of its rule: Codios fails the evaluation with ErrShadowedVariable as soon as it evaluates the expression; the reference only when the closure runs (not over an empty collection)", nil, regexp.MustCompile(`closure parameter shadows a variable`)},
 }
 
-// pendingFixes are differences where Codios is wrong and a fix is
-// proposed but not yet made; each entry goes when its fix lands.
-var pendingFixes = []struct {
-	name, fix string
-	source    *regexp.Regexp
-}{
-	{"predicate without terms", "the specification's grammar and the reference require at least one term in a predicate; Codios should refuse f()", regexp.MustCompile(`(?m)(^|[^.\w])[A-Za-z_]\w*\(\)`)},
-	{"<- inside an expression", "the grammar's expressions read 1<-9 as 1 < -9, as the reference does; Codios's scanner takes <- for the rule arrow wherever it appears, and should not inside an expression", regexp.MustCompile(`\S<-\S`)},
-	{"empty byte string hex:", "the specification's grammar and the reference require at least one hex digit after hex:; Codios should refuse hex: alone", regexp.MustCompile(`hex:[^0-9a-fA-F]`)},
-}
-
 // knownDifference returns the name and the reason of the known
 // difference a case and Codios's decision of it match, or "".
 func knownDifference(c *Case, codios Decision) (name, reason string) {
@@ -56,11 +45,6 @@ func knownDifference(c *Case, codios Decision) (name, reason string) {
 	for _, k := range knownDifferences {
 		if (k.source == nil || k.source.MatchString(src)) && (k.codios == nil || k.codios.MatchString(codios.Detail)) {
 			return k.name, k.reason
-		}
-	}
-	for _, k := range pendingFixes {
-		if k.source.MatchString(src) {
-			return "pending fix: " + k.name, k.fix
 		}
 	}
 	return "", ""
