@@ -105,5 +105,44 @@
 // given to [World.Run]; no goroutine is started, so nothing runs on after
 // a limit fires. Exceeding one is a [*LimitError] of a [LimitKind];
 // errors.Is matches it with [ErrLimit], and with [ErrStepLimit] or
-// [ErrTimeLimit] by kind.
+// [ErrTimeLimit] by kind. A regular expression's match is charged before
+// it runs, from the text's length times the size of the compiled
+// program, which can be far larger than the pattern's text.
+//
+// # Differences from the reference implementation
+//
+// Where Codios and the Rust reference (biscuit-auth 6.0.0) differ, Codios
+// follows the reference unless the specification clearly says otherwise.
+// A differential test (conformance/refdiff) decides random programs with
+// both; these are the differences that remain, each kept for the reason
+// given:
+//
+//   - "\t" and "\r" escapes in strings are accepted: the specification's
+//     grammar has them; the reference refuses them.
+//   - {true}, {false}, {null} and {hex:ff} are one-element sets: the
+//     grammar's parameters are names, and these are values; the
+//     reference reads them as parameters.
+//   - Arrays inside sets, and {} as a fact's term, are accepted: the
+//     specification allows any term but a set in a set; the reference's
+//     fact parser refuses both.
+//   - A date at the leap second, :60, is accepted, as RFC 3339 allows;
+//     the reference refuses it.
+//   - A date literal followed by a method (2026-01-01T00:00:00Z.type()) is
+//     a call on the date; the reference's date scanner takes the method
+//     into the date.
+//   - A keyword glued to a name (check ifr(...), trustinged25519/...) is
+//     one name, as the grammar's tokens are; the reference splits it.
+//   - A stray ";" is an error: the grammar has no empty statement; the
+//     reference skips it.
+//   - A block-wide "trusting" clause applies to the block (and is refused
+//     in an authorizer's source); the reference's source builders drop it
+//     without a word, which is its bug.
+//   - A closure parameter that shadows a variable of its rule fails the
+//     evaluation when the expression is evaluated; the reference fails
+//     only when the closure runs, not over an empty collection. An
+//     unbound variable in an expression is refused when parsing; the
+//     reference refuses it when evaluating.
+//   - The reference tries a rule's bindings in hash order and stops at
+//     the first that decides, so which expression error it reports can
+//     vary from run to run; Codios evaluates in a fixed order.
 package datalog
