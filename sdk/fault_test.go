@@ -145,3 +145,19 @@ func TestFaults(t *testing.T) {
 		}
 	})
 }
+
+// TestExpiredTokenSaysSo: a call refused by an expiry check says, in its
+// body and its audit record, that the token expired, and when.
+func TestExpiredTokenSaysSo(t *testing.T) {
+	f := newFixture(t, Config{})
+	f.advance(2 * time.Hour) // the planner's token is good for one
+	w := f.do(t, f.planner, "GET", "/reports/q3/data.csv")
+	body := decodeBody(t, w)
+	if w.Code != http.StatusForbidden || body.Reason != "expired" || body.Expired != testNow.Add(time.Hour).UTC().Format(time.RFC3339) {
+		t.Errorf("status %d, body %+v: want 403, expired at %s", w.Code, body, testNow.Add(time.Hour).UTC().Format(time.RFC3339))
+	}
+	rec := f.audit.last(t)
+	if len(rec.FailedChecks) != 1 || rec.FailedChecks[0].Expired != body.Expired {
+		t.Errorf("audit record's failed checks %+v", rec.FailedChecks)
+	}
+}

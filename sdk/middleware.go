@@ -386,9 +386,13 @@ var methodFacts = func() map[string]datalog.Fact {
 
 // errorBody is the JSON body of a refusal.
 type errorBody struct {
-	Error        string       `json:"error"`
-	Reason       string       `json:"reason"`
-	RequestID    string       `json:"request_id"`
+	Error     string `json:"error"`
+	Reason    string `json:"reason"`
+	RequestID string `json:"request_id"`
+	// Expired is when the token expired, RFC 3339, for a denial by an
+	// expiry check: the holder can read it in its token anyway, and it
+	// says what to do (get a new one).
+	Expired      string       `json:"expired,omitempty"`
 	FailedChecks []AuditCheck `json:"failed_checks,omitempty"`
 }
 
@@ -404,6 +408,12 @@ func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, c *call, sta
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 	case OutcomeDeny:
 		body.Reason = "denied"
+		for _, fc := range c.rec.FailedChecks {
+			if fc.Expired != "" {
+				body.Reason, body.Expired = "expired", fc.Expired
+				break
+			}
+		}
 		if m.cfg.ExposeFailedChecks {
 			body.FailedChecks = c.rec.FailedChecks
 		}

@@ -346,7 +346,7 @@ func callDetails(rec *sdk.AuditRecord) []string {
 		if c.Line > 0 {
 			where += fmt.Sprintf(" (%d:%d)", c.Line, c.Col)
 		}
-		out = append(out, "failed check: "+where+": "+clean(c.Source))
+		out = append(out, "failed check: "+where+": "+clean(c.Describe()))
 	}
 	switch {
 	case rec.Outcome == sdk.OutcomeDeny && len(rec.FailedChecks) == 0 && rec.Policy != nil:

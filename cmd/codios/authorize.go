@@ -67,11 +67,17 @@ func runAuthorize(args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "authorize", err)
 	}
 	t, err := tok.load()
-	switch {
-	case errors.Is(err, token.ErrInvalidSignature), errors.Is(err, token.ErrUnknownRootKey):
-		fmt.Fprintf(stderr, "codios authorize: deny: %s\n", errorLine(err))
-		return exitDeny
-	case err != nil:
+	if errors.Is(err, token.ErrInvalidSignature) || errors.Is(err, token.ErrUnknownRootKey) {
+		// Not a denial: the token is not one this root key vouches for,
+		// and the likeliest cause is the wrong root key.
+		msg := fmt.Sprintf("invalid token: %s; it was checked against the root key %s: is that the key of the token's issuer?", errorLine(err), rootKeyText(*tok.rootKey))
+		if *jsonOut {
+			printJSON(stdout, stderr, "authorize", map[string]any{"outcome": "invalid_token", "allowed": false, "error": msg})
+		}
+		fmt.Fprintf(stderr, "codios authorize: %s\n", msg)
+		return exitUsage
+	}
+	if err != nil {
 		return fail(stderr, "authorize", err)
 	}
 	a, err := token.NewAuthorizer(policy, nil)
@@ -137,6 +143,22 @@ func (v *verdict) placeIn(policyFile string) {
 	}
 }
 
+// rootKeyText is the root key as --root-key gave it, in its text form.
+func rootKeyText(arg string) string {
+	if k, err := loadPublicKey(arg); err == nil {
+		return k.String()
+	}
+	return arg
+}
+
+// checkName is "block 1, check 0" or "the authorizer's check 0".
+func checkName(c *decisionjson.Check) string {
+	if c.Block == int(datalog.AuthorizerBlock) {
+		return fmt.Sprintf("the authorizer's check %d", c.Index)
+	}
+	return fmt.Sprintf("block %d, check %d", c.Block, c.Index)
+}
+
 // at is " (file:line:col)", or nothing for an unknown position.
 func at(p decisionjson.Position) string {
 	if s := p.At(); s != "" {
@@ -146,26 +168,34 @@ func at(p decisionjson.Position) string {
 }
 
 func (v *verdict) print(w io.Writer) {
-	decision := "deny"
-	if v.Allowed {
-		decision = "allow"
-	}
-	if n := len(v.FailedChecks); n > 0 {
-		decision += fmt.Sprintf(": %d failed check", n)
-		if n > 1 {
-			decision += "s"
+	switch {
+	case v.Allowed:
+		fmt.Fprintf(w, "allow: policy %d%s matched: %s\n", v.Policy.Index, at(v.Policy.Position), v.Policy.Source)
+	case len(v.FailedChecks) > 0:
+		// What failed first: a policy that matched did not decide.
+		for i, c := range v.FailedChecks {
+			lead := "deny: "
+			if i > 0 {
+				lead = "      "
+			}
+			fmt.Fprintf(w, "%s%s%s failed: %s\n", lead, checkName(&c), at(c.Position), c.Describe())
+			for _, m := range c.Missing {
+				fmt.Fprintf(w, "  no fact matches %s\n", m)
+			}
 		}
-	}
-	if v.Policy != nil {
-		fmt.Fprintf(w, "%s: policy %d%s matched: %s\n", decision, v.Policy.Index, at(v.Policy.Position), v.Policy.Source)
-	} else {
-		fmt.Fprintf(w, "%s: no policy matched\n", decision)
-	}
-	for _, c := range v.FailedChecks {
-		fmt.Fprintf(w, "failed check: %s, check %d%s: %s\n", c.Where(), c.Index, at(c.Position), c.Source)
-		for _, m := range c.Missing {
-			fmt.Fprintf(w, "  no fact matches %s\n", m)
+		switch {
+		case v.Policy == nil:
+			fmt.Fprintln(w, "and no policy matched")
+		case v.Policy.Kind == "allow":
+			fmt.Fprintf(w, "without the failed check%s, policy %d%s would have allowed: %s\n",
+				map[bool]string{true: "s"}[len(v.FailedChecks) > 1], v.Policy.Index, at(v.Policy.Position), v.Policy.Source)
+		default:
+			fmt.Fprintf(w, "and policy %d%s denied too: %s\n", v.Policy.Index, at(v.Policy.Position), v.Policy.Source)
 		}
+	case v.Policy != nil:
+		fmt.Fprintf(w, "deny: policy %d%s matched: %s\n", v.Policy.Index, at(v.Policy.Position), v.Policy.Source)
+	default:
+		fmt.Fprintln(w, "deny: no policy matched")
 	}
 	if v.World != nil {
 		fmt.Fprintln(w, "world:")

@@ -503,7 +503,7 @@ func (d *demo) show(who string, req *http.Request, resp *http.Response, err erro
 				if by == "" {
 					by = "the service"
 				}
-				line += fmt.Sprintf("\n%s   failed: block %d, written by %s: %s", strings.Repeat(" ", 14), fc.Block, by, fc.Source)
+				line += fmt.Sprintf("\n%s   failed: block %d, written by %s: %s", strings.Repeat(" ", 14), fc.Block, by, fc.Describe())
 			}
 		}
 	}

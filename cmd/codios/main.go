@@ -152,9 +152,11 @@ func init() {
 			name:    "authorize",
 			summary: "authorize a token against a policy",
 			doc: "Authorize verifies the token with the root key and evaluates it with the\n" +
-				"policy and the request's facts. It prints the decision, the policy that\n" +
-				"matched and every failed check with its block and source text, and exits 0\n" +
-				"on allow and 1 on deny (a token that does not verify is denied). --explain\n" +
+				"policy and the request's facts. It prints the decision: on a denial every\n" +
+				"failed check first, with its block and source text (an expiry check says when\n" +
+				"the token expired), then the policy that would have allowed. It exits 0 on\n" +
+				"allow, 1 on deny, and 2 on bad input, which a token that does not verify\n" +
+				"against the root key is: the message names the key. --explain\n" +
 				"adds the world, every fact with the blocks it comes from, and for each\n" +
 				"failed check the predicates that no fact matches.\n\n" +
 				paramsDoc + "\nParameters bind the policy's; facts take none.\n\n" +

@@ -13,6 +13,7 @@ package decisionjson
 import (
 	"encoding/json"
 	"strconv"
+	"time"
 
 	"github.com/codios/codios/datalog"
 	"github.com/codios/codios/token"
@@ -59,6 +60,9 @@ type Check struct {
 	// Missing, when the decision is explained, are the check's
 	// predicates that no fact of the world matches.
 	Missing []string `json:"missing,omitempty"`
+	// Expired is set when the check is an expiry check (token.ExpiredAt):
+	// the time, RFC 3339, at which the token expired.
+	Expired string `json:"expired,omitempty"`
 }
 
 // Position is where a check or a policy is in its source: absent for
@@ -139,7 +143,20 @@ func NewPolicy(p *datalog.MatchedPolicy) *Policy {
 
 // NewCheck is a failed check in JSON.
 func NewCheck(fc datalog.FailedCheck) Check {
-	return Check{Block: int(fc.Block), Index: fc.Index, Source: fc.Check.String(), Position: positionOf(fc.Check.Pos)}
+	c := Check{Block: int(fc.Block), Index: fc.Index, Source: fc.Check.String(), Position: positionOf(fc.Check.Pos)}
+	if at, ok := token.ExpiredAt(fc.Check); ok {
+		c.Expired = at.Format(time.RFC3339)
+	}
+	return c
+}
+
+// Describe is the check for a person: its source, and for an expiry
+// check first that the token expired, and when.
+func (c *Check) Describe() string {
+	if c.Expired != "" {
+		return "the token expired at " + c.Expired + ": " + c.Source
+	}
+	return c.Source
 }
 
 // Where names the check's block as people read it: "block 1",
@@ -178,6 +195,9 @@ func (c *Check) AppendJSON(b []byte) []byte {
 	}
 	b = AppendString(append(b, `,"source":`...), c.Source)
 	b = c.Position.appendJSON(b)
+	if c.Expired != "" {
+		b = AppendString(append(b, `,"expired":`...), c.Expired)
+	}
 	if len(c.Missing) > 0 {
 		b = append(b, `,"missing":[`...)
 		for i, m := range c.Missing {

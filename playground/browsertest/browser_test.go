@@ -263,8 +263,12 @@ func TestDelegation(t *testing.T) {
 	if got := eval[string](s, `document.getElementById('verdict').dataset.allowed`); got != "false" {
 		t.Fatalf("writing: verdict allowed=%s, want deny", got)
 	}
-	if got := s.texts("#verdict .failed-check"); len(got) != 1 || !strings.Contains(got[0], `block 1, check 0: check if operation("read")`) || !strings.Contains(got[0], `no fact matches: operation("read")`) {
+	if got := s.texts("#verdict .failed-check"); len(got) != 1 || !strings.Contains(got[0], `block 1, check 0 failed: check if operation("read")`) || !strings.Contains(got[0], `no fact matches: operation("read")`) {
 		t.Errorf("failed checks %q", got)
+	}
+	// It leads with what failed, then the policy that would have allowed.
+	if got := s.texts("#verdict"); len(got) != 1 || !strings.HasPrefix(got[0], "Denyblock 1, check 0 failed: ") || !strings.Contains(got[0], "without the failed check, policy 0 would have allowed: allow if right(") {
+		t.Errorf("verdict %q", got)
 	}
 	if got := s.texts("#card-block-1 .gutter .fail"); len(got) != 1 || got[0] != "2" {
 		t.Errorf("block 1 editor: failing lines %q, want 2 (the check, under a comment, as the server places it)", got)

@@ -337,14 +337,21 @@ function show(res, s) {
   v.hidden = false;
   v.dataset.allowed = String(d.allowed);
   v.className = 'card verdict ' + (d.allowed ? 'allow' : 'deny');
-  v.replaceChildren(el('div', {},
-    el('h2', {id: 'decision'}, d.allowed ? 'Allow' : 'Deny'),
-    el('p', {}, d.policy ? `policy ${d.policy.index} matched (${d.policy.kind}): ` : 'no policy matched',
-      d.policy ? el('code', {}, d.policy.source) : null),
-    d.failed_checks.length ? el('ul', {class: 'failed-checks'}, d.failed_checks.map((fc) =>
-      el('li', {class: 'failed-check'},
-        `${fc.block === -1 ? 'authorizer' : 'block ' + fc.block}, check ${fc.index}: `, el('code', {}, fc.source),
-        fc.missing.length ? el('div', {class: 'missing'}, 'no fact matches: ', fc.missing.map((m) => el('code', {}, m))) : null))) : null));
+  // A denial leads with what failed: a policy that matched did not decide.
+  const failed = d.failed_checks.length ? el('ul', {class: 'failed-checks'}, d.failed_checks.map((fc) =>
+    el('li', {class: 'failed-check'},
+      `${fc.block === -1 ? "the authorizer's check " + fc.index : 'block ' + fc.block + ', check ' + fc.index} failed: `,
+      fc.expired ? `the token expired at ${fc.expired}: ` : '', el('code', {}, fc.source),
+      fc.missing.length ? el('div', {class: 'missing'}, 'no fact matches: ', fc.missing.map((m) => el('code', {}, m))) : null))) : null;
+  let policy;
+  if (!d.policy) {
+    policy = el('p', {}, 'no policy matched');
+  } else if (d.failed_checks.length && d.policy.kind === 'allow') {
+    policy = el('p', {}, `without the failed check${d.failed_checks.length > 1 ? 's' : ''}, policy ${d.policy.index} would have allowed: `, el('code', {}, d.policy.source));
+  } else {
+    policy = el('p', {}, `policy ${d.policy.index} matched (${d.policy.kind}): `, el('code', {}, d.policy.source));
+  }
+  v.replaceChildren(el('div', {}, el('h2', {id: 'decision'}, d.allowed ? 'Allow' : 'Deny'), failed, policy));
 
   // The failed checks in the editors, and the matched policy.
   const editors = [page.editors.authorizer];
