@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/codios/codios/datalog"
@@ -236,9 +238,16 @@ func ParseUnverified(data []byte, limits *Limits) (*Unverified, error) {
 	if len(data) > l.MaxTokenBytes {
 		return nil, limitErr(datalog.LimitTokenBytes, l.MaxTokenBytes)
 	}
+	if len(data) == 0 {
+		return nil, fmt.Errorf("%w: the token is empty", ErrFormat)
+	}
 	var msg pb.Biscuit
 	if err := pb.UnmarshalBiscuit(data, &msg); err != nil {
-		return nil, fmt.Errorf("%w: decoding token: %w", ErrFormat, err)
+		// Say which it looks like: people paste tokens cut short.
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, fmt.Errorf("%w: the token is truncated: its %d bytes end inside a field: %w", ErrFormat, len(data), err)
+		}
+		return nil, fmt.Errorf("%w: the token is garbled, not a Biscuit token's bytes: %w", ErrFormat, err)
 	}
 	if 1+len(msg.GetBlocks()) > l.Datalog.MaxBlocks {
 		return nil, limitErr(datalog.LimitBlocks, l.Datalog.MaxBlocks)

@@ -478,3 +478,26 @@ func TestParseAuthorizerNamesTheFile(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// TestParseSaysWhatIsWrong: an empty, truncated or garbled token says
+// which it is, as people paste tokens cut short.
+func TestParseSaysWhatIsWrong(t *testing.T) {
+	root := mustKey(t, Ed25519)
+	data := standardToken(t, root).Serialize()
+	for _, tt := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"empty", nil, "the token is empty"},
+		{"truncated", data[:len(data)-10], "the token is truncated"},
+		{"cut in its first field", data[:5], "the token is truncated"},
+		{"garbled", []byte("\xff\xff\xff\xff garbage"), "the token is garbled"},
+		{"text", []byte("hello, world"), "the token is garbled"},
+	} {
+		_, err := Parse(tt.data, root.Public(), nil)
+		if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want ErrFormat saying %q", tt.name, err, tt.want)
+		}
+	}
+}

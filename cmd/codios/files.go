@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/codios/codios/datalog"
 	"github.com/codios/codios/token"
@@ -240,11 +242,32 @@ func readBinary(name string) ([]byte, error) {
 		if b, err := base64.URLEncoding.DecodeString(text); err == nil {
 			return b, nil
 		}
-		if b, err := base64.RawURLEncoding.DecodeString(text); err == nil {
+		b, err := base64.RawURLEncoding.DecodeString(text)
+		if err == nil {
 			return b, nil
+		}
+		if isText(data) {
+			// Raw token bytes are binary; text that is not base64 is
+			// not a token in any form this command writes.
+			return nil, fmt.Errorf("%s: text that is not base64 URL: %w", name, err)
 		}
 	}
 	return data, nil
+}
+
+// isText reports whether data reads as text: UTF-8 without control
+// characters but tabs and line ends. A token's raw bytes never do: its
+// keys and signatures are random bytes.
+func isText(data []byte) bool {
+	if !utf8.Valid(data) {
+		return false
+	}
+	for _, r := range string(data) {
+		if unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r' {
+			return false
+		}
+	}
+	return true
 }
 
 // loadToken reads and verifies a token with the root key.

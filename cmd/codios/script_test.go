@@ -23,8 +23,9 @@ func TestScript(t *testing.T) {
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"perm":    cmdPerm,
-			"replace": cmdReplace,
+			"perm":     cmdPerm,
+			"replace":  cmdReplace,
+			"cutbytes": cmdCutBytes,
 		},
 	})
 }
@@ -56,4 +57,19 @@ func cmdReplace(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("%s does not contain %q", args[0], args[1])
 	}
 	ts.Check(os.WriteFile(name, bytes.ReplaceAll(data, []byte(args[1]), []byte(args[2])), 0o644))
+}
+
+// cmdCutBytes copies the first N bytes of FILE to OUT: a file cut short.
+func cmdCutBytes(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: cutbytes FILE N OUT")
+	}
+	data, err := os.ReadFile(ts.MkAbs(args[0]))
+	ts.Check(err)
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	if n > len(data) {
+		ts.Fatalf("%s has %d bytes, fewer than %d", args[0], len(data), n)
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[2]), data[:n], 0o600))
 }
