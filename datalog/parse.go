@@ -123,6 +123,7 @@ type parser struct {
 	// at its error limit neither scans nor holds the rest of a large input.
 	scanner *scan.Scanner
 	cur     scan.Token // the current token
+	prevEnd scan.Pos   // where the token before it ended
 	ahead   scan.Token // the one after it, when peeked
 	peeked  bool
 }
@@ -229,8 +230,18 @@ func (p *parser) statement(parse func(p *parser)) {
 	}()
 	parse(p)
 	if !p.accept(scan.Semicolon) && p.tok().Kind != scan.EOF {
-		p.fail(fmt.Sprintf("expected ';' or the next term, found %s", p.describe()))
+		p.missingSemicolon(fmt.Sprintf("expected ';' or the next term, found %s", p.describe()))
 	}
+}
+
+// missingSemicolon fails a statement not ended by ';'. When what follows
+// is on a later line, the ';' was most likely forgotten at the end of the
+// statement: the error is placed there, not at the next line's start.
+func (p *parser) missingSemicolon(msg string) {
+	if p.tok().Pos.Line > p.prevEnd.Line {
+		p.failAt(p.prevEnd, "missing ';' at the end of the statement")
+	}
+	p.fail(msg)
 }
 
 func (p *parser) finish() error {
@@ -270,6 +281,7 @@ func (p *parser) peek() scan.Token {
 // of the input the current token stays EOF.
 func (p *parser) next() scan.Token {
 	t := p.cur
+	p.prevEnd = t.End
 	if p.peeked {
 		p.cur, p.peeked = p.ahead, false
 	} else {
@@ -393,7 +405,7 @@ func (p *parser) element(prog *Program, authorizer bool) {
 			p.fail(fmt.Sprintf("expected '<-' or ';', found %s", p.describe()))
 		}
 		if p.tok().Kind != scan.Semicolon && p.tok().Kind != scan.EOF {
-			p.fail(fmt.Sprintf("expected '<-' or ';' after %s, found %s", pred.Name, p.describe()))
+			p.missingSemicolon(fmt.Sprintf("expected '<-' or ';' after %s, found %s", pred.Name, p.describe()))
 		}
 		prog.Facts = append(prog.Facts, Fact{pred})
 	}

@@ -2,14 +2,26 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+
+	"github.com/codios/codios/datalog"
 
 	"github.com/spf13/pflag"
 )
 
-// fail reports err, bad input, on one line and returns exitUsage.
+// fail reports err, bad input, and returns exitUsage: on one line, or
+// for Datalog with several errors one line each (a parse stops at
+// datalog's MaxParseErrors).
 func fail(stderr io.Writer, cmd string, err error) int {
+	var list datalog.ParseErrors
+	if errors.As(err, &list) && len(list) > 1 {
+		for _, e := range list {
+			fmt.Fprintf(stderr, "codios %s: %s\n", cmd, firstLine(e.Error()))
+		}
+		return exitUsage
+	}
 	fmt.Fprintf(stderr, "codios %s: %s\n", cmd, errorLine(err))
 	return exitUsage
 }
