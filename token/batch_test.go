@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/oasisprotocol/curve25519-voi/curve"
 )
 
 // oneByOne is the reference for verifyAll: every signature alone, in order.
@@ -227,5 +230,61 @@ func TestSpeccheckVectors(t *testing.T) {
 				agree(t, v.Reason, []sigCheck{good, c})
 			}
 		})
+	}
+}
+
+// TestSmallOrderEncodings holds smallOrderY to the points of small order:
+// the encodings of the eight points of curve.EIGHT_TORSION, both signs of
+// x and the non-canonical y + p where it fits, are exactly those it
+// lists, and every listed encoding that decodes is a point of small
+// order; random points are not.
+func TestSmallOrderEncodings(t *testing.T) {
+	p := new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 255), big.NewInt(19))
+	want := map[[32]byte]bool{}
+	for _, pt := range curve.EIGHT_TORSION {
+		var c curve.CompressedEdwardsY
+		c.SetEdwardsPoint(pt)
+		y := [32]byte(c)
+		y[31] &= 0x7f
+		want[y] = true
+		// y + p, when it is below 2^255, encodes the same y.
+		le := make([]byte, 32)
+		for i := range le {
+			le[i] = y[31-i]
+		}
+		if v := new(big.Int).Add(new(big.Int).SetBytes(le), p); v.BitLen() <= 255 {
+			be := v.FillBytes(make([]byte, 32))
+			var nc [32]byte
+			for i := range nc {
+				nc[i] = be[31-i]
+			}
+			want[nc] = true
+		}
+	}
+	if len(want) != len(smallOrderY) {
+		t.Fatalf("%d encodings of small order, the list has %d", len(want), len(smallOrderY))
+	}
+	for _, y := range smallOrderY {
+		if !want[y] {
+			t.Errorf("%x is listed but is no point of small order", y)
+		}
+		for _, sign := range []byte{0, 0x80} {
+			enc := y
+			enc[31] |= sign
+			if !smallOrder(enc[:]) {
+				t.Errorf("%x: not found", enc)
+			}
+			var pt curve.EdwardsPoint
+			if decompress(&pt, enc[:]) && !pt.IsSmallOrder() {
+				t.Errorf("%x decodes to a point not of small order", enc)
+			}
+		}
+	}
+	for range 100 {
+		enc := mustKey(t, Ed25519).Public().Bytes()
+		var pt curve.EdwardsPoint
+		if !decompress(&pt, enc) || smallOrder(enc) != pt.IsSmallOrder() {
+			t.Fatalf("%x: smallOrder %v", enc, smallOrder(enc))
+		}
 	}
 }
