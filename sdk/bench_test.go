@@ -165,9 +165,8 @@ func newBenchService(tb testing.TB, audit AuditSink, cacheSize, ntokens int) *be
 	opts := *benchPolicyOptions
 	cacheBytes := DefaultCacheBytes
 	if fresh {
-		old := token.DefaultSignatureCache
-		token.DefaultSignatureCache = nil
-		tb.Cleanup(func() { token.DefaultSignatureCache = old })
+		old := token.SetSignatureCacheSize(0)
+		tb.Cleanup(func() { token.SetSignatureCacheSize(old) })
 		opts.CachedWorlds = -1
 		cacheBytes = 0
 	}

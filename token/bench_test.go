@@ -90,7 +90,7 @@ func BenchmarkStandardRequestUnseen(b *testing.B) {
 	defer cpuMetric(b)()
 	for b.Loop() {
 		if i%len(tokens) == 0 {
-			DefaultSignatureCache = NewSignatureCache(1 << 16)
+			signatures.Store(newSignatureCache(1 << 16))
 		}
 		tok, err := Parse(tokens[i%len(tokens)], pub, nil)
 		if err != nil {
@@ -128,7 +128,7 @@ func BenchmarkFleet(b *testing.B) {
 	defer cpuMetric(b)()
 	for b.Loop() {
 		if i%len(fleet) == 0 {
-			DefaultSignatureCache = NewSignatureCache(1 << 16)
+			signatures.Store(newSignatureCache(1 << 16))
 		}
 		tok, err := Parse(fleet[i%len(fleet)], pub, nil)
 		if err != nil {
@@ -159,7 +159,7 @@ func BenchmarkStandardSignatures(b *testing.B) {
 	b.ReportAllocs()
 	defer cpuMetric(b)()
 	for b.Loop() {
-		if _, err := u.verifySignatures(pub); err != nil {
+		if _, err := u.verifySignatures(pub, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -30,7 +30,7 @@
 //     tokens, and each request adds only its own facts. A [Token] is a
 //     value: none of this is kept in it. Distinct tokens that share
 //     blocks (an agent narrows its token on each call) share their
-//     verification: the [DefaultSignatureCache] of verified signatures
+//     verification: a cache of verified signatures
 //     spares each the signatures, and the decoding, of its blocks seen
 //     before.
 //
@@ -72,7 +72,8 @@
 // implementation's cofactorless one on every signature the signing
 // algorithm makes.
 //
-// A signature that verified is remembered in a [SignatureCache] by the
+// A signature that verified is remembered in a cache (sized by
+// [SetSignatureCacheSize]) by the
 // SHA-256 digest of everything its verification reads: the algorithm, the
 // key, the signed bytes and the signature. Verification is a pure
 // function of these, so a hit is exactly a verification done before, by

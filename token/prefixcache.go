@@ -12,7 +12,7 @@ import (
 // Agents narrow their token on every call, so the tokens a service sees
 // share all their blocks but the last: verifying them, the signature
 // cache spares the shared blocks' signatures, and the prefix cache below
-// spares their decoding, which costs about as much again. A [SignatureCache]
+// spares their decoding, which costs about as much again. The signature cache
 // holds both, so that one value says what verification remembers.
 //
 // An entry is the decoded blocks of a chain's first blocks, and the symbol

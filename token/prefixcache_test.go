@@ -12,7 +12,7 @@ import (
 // keeps them; each later one decodes only its own last block, and all
 // decide as tokens decoded from scratch do.
 func TestPrefixCacheSharesTheFleetsPrefix(t *testing.T) {
-	useSignatureCache(t, NewSignatureCache(1<<10))
+	useSignatureCache(t, newSignatureCache(1<<10))
 	root := mustKey(t, Ed25519)
 	fleet := standardFleet(t, root, 4)
 	var keeper *Token
@@ -64,7 +64,7 @@ func TestPrefixCacheSharesTheFleetsPrefix(t *testing.T) {
 // new to them, leaves the cache's tables as they were, so that the next
 // token found there decodes and extends with the right symbols.
 func TestPrefixCacheTablesStayShared(t *testing.T) {
-	c := NewSignatureCache(1 << 10)
+	c := newSignatureCache(1 << 10)
 	useSignatureCache(t, c)
 	root := mustKey(t, Ed25519)
 	data := standardToken(t, root).Serialize()
@@ -104,7 +104,7 @@ func TestPrefixCacheTablesStayShared(t *testing.T) {
 // TestPrefixCacheSeenOnce: a token decoded once, and its prefix, are not
 // kept: most tokens a service sees once.
 func TestPrefixCacheSeenOnce(t *testing.T) {
-	c := NewSignatureCache(1 << 10)
+	c := newSignatureCache(1 << 10)
 	useSignatureCache(t, c)
 	root := mustKey(t, Ed25519)
 	for range 5 {
@@ -122,7 +122,7 @@ func TestPrefixCacheSeenOnce(t *testing.T) {
 // fails verification; and a token decoded under a lower nesting limit does
 // not find blocks decoded under a higher one.
 func TestPrefixCacheOnlyVerified(t *testing.T) {
-	c := NewSignatureCache(1 << 10)
+	c := newSignatureCache(1 << 10)
 	useSignatureCache(t, c)
 	root := mustKey(t, Ed25519)
 	data := standardToken(t, root).Serialize()
@@ -166,7 +166,7 @@ func TestPrefixCacheOnlyVerified(t *testing.T) {
 // bound however many distinct tokens pass, and a token too large for an
 // eighth of it is not cached at all.
 func TestPrefixCacheBounded(t *testing.T) {
-	c := NewSignatureCache(512) // 128 KiB of decoded blocks: some ten tokens
+	c := newSignatureCache(512) // 128 KiB of decoded blocks: some ten tokens
 	useSignatureCache(t, c)
 	root := mustKey(t, Ed25519)
 	for range 20 {
@@ -183,7 +183,7 @@ func TestPrefixCacheBounded(t *testing.T) {
 	if c.prefixes.bytesUsed() == 0 {
 		t.Fatal("nothing cached")
 	}
-	small := NewSignatureCache(1)
+	small := newSignatureCache(1)
 	useSignatureCache(t, small)
 	data := standardToken(t, root).Serialize()
 	for range 2 {
@@ -199,7 +199,7 @@ func TestPrefixCacheBounded(t *testing.T) {
 // TestPrefixCacheConcurrent parses a fleet from several goroutines at once
 // (under -race in scripts/test): every token decides alike.
 func TestPrefixCacheConcurrent(t *testing.T) {
-	useSignatureCache(t, NewSignatureCache(1<<10))
+	useSignatureCache(t, newSignatureCache(1<<10))
 	root := mustKey(t, Ed25519)
 	fleet := standardFleet(t, root, 8)
 	a, err := ParseAuthorizer(standardPolicy, nil, nil)

@@ -5,9 +5,10 @@ import (
 	"encoding/binary"
 	"hash"
 	"sync"
+	"sync/atomic"
 )
 
-// SignatureCache remembers signatures that verified, so that the blocks a
+// signatureCache remembers signatures that verified, so that the blocks a
 // token shares with tokens seen before are not verified again: agents
 // narrow their token on every call, and a service sees a stream of
 // distinct tokens that differ only in their last block. Verifying a
@@ -30,20 +31,42 @@ import (
 // digest and a lookup, under a microsecond for a block
 // (BenchmarkSignatureCacheHit), where an Ed25519 verification costs some
 // 50 µs.
-type SignatureCache struct {
+type signatureCache struct {
+	size   int // in signatures
 	shards []sigShard
 	// prefixes holds the decoded blocks of verified chains
 	// (prefixcache.go).
 	prefixes *prefixCache
 }
 
-// DefaultSignatureCache is the cache that verification uses: [Parse],
-// [ParseText], [Unverified.Verify], and through them a [Cache] and the
-// sdk middleware. Its 65,536 signatures take 7.5 MB when full (measured),
-// and its decoded blocks up to 16 MiB (estimated), memory only as it
-// fills. Replace it before verifying tokens, to size
-// it; nil verifies every signature every time.
-var DefaultSignatureCache = NewSignatureCache(1 << 16)
+// DefaultSignatureCacheSize is the number of signatures the cache that
+// verification uses holds unless SetSignatureCacheSize says otherwise:
+// 65,536 take 7.5 MB when full (measured), and their decoded blocks up to
+// 16 MiB (estimated), memory only as the cache fills.
+const DefaultSignatureCacheSize = 1 << 16
+
+// signatures is the cache that verification uses: [Parse], [ParseText],
+// [Unverified.Verify], and through them a [Cache] and the sdk middleware.
+// Nil verifies every signature every time.
+var signatures atomic.Pointer[signatureCache]
+
+func init() { signatures.Store(newSignatureCache(DefaultSignatureCacheSize)) }
+
+// SetSignatureCacheSize replaces the cache of verified signatures that
+// every verification in the process shares with an empty one of entries
+// signatures (0: none, so that every signature is verified every time),
+// and returns the size it had. It is safe to call at any time; a
+// verification under way finishes with the cache it started with.
+func SetSignatureCacheSize(entries int) (previous int) {
+	var c *signatureCache
+	if entries > 0 {
+		c = newSignatureCache(entries)
+	}
+	if old := signatures.Swap(c); old != nil {
+		previous = old.size
+	}
+	return previous
+}
 
 // A signature cache has up to maxSigShards shards, enough that cores
 // verifying tokens at once rarely meet on one lock, of at least
@@ -75,15 +98,15 @@ type sigSlot struct {
 	used   bool
 }
 
-// NewSignatureCache returns a cache of at most entries signatures (at
+// newSignatureCache returns a cache of at most entries signatures (at
 // least 1).
-func NewSignatureCache(entries int) *SignatureCache {
+func newSignatureCache(entries int) *signatureCache {
 	entries = max(entries, 1)
 	n := 1
 	for n*2 <= min(entries/minSigShard, maxSigShards) {
 		n *= 2
 	}
-	c := &SignatureCache{shards: make([]sigShard, n), prefixes: newPrefixCache(entries * decodedBytesPerSignature)}
+	c := &signatureCache{size: entries, shards: make([]sigShard, n), prefixes: newPrefixCache(entries * decodedBytesPerSignature)}
 	for i := range c.shards {
 		c.shards[i] = sigShard{size: entries / n, index: map[sigDigest]int32{}}
 	}
@@ -95,15 +118,15 @@ func NewSignatureCache(entries int) *SignatureCache {
 const decodedBytesPerSignature = 256
 
 // decoded returns the cache of decoded prefixes, nil for a nil cache.
-func (c *SignatureCache) decoded() *prefixCache {
+func (c *signatureCache) decoded() *prefixCache {
 	if c == nil {
 		return nil
 	}
 	return c.prefixes
 }
 
-// Len is the number of signatures cached.
-func (c *SignatureCache) Len() int {
+// len is the number of signatures cached.
+func (c *signatureCache) len() int {
 	if c == nil {
 		return 0
 	}
@@ -120,7 +143,7 @@ func (c *SignatureCache) Len() int {
 // verify is verifyAll through the cache: the checks it holds pass, the
 // others are verified together and, if every one passes, remembered. It
 // reuses checks' storage.
-func (c *SignatureCache) verify(checks []sigCheck) error {
+func (c *signatureCache) verify(checks []sigCheck) error {
 	if c == nil {
 		return verifyAll(checks)
 	}
@@ -149,7 +172,7 @@ func (c *SignatureCache) verify(checks []sigCheck) error {
 	return nil
 }
 
-func (c *SignatureCache) shard(d sigDigest) *sigShard {
+func (c *signatureCache) shard(d sigDigest) *sigShard {
 	return &c.shards[int(d[0])&(len(c.shards)-1)]
 }
 

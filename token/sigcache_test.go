@@ -9,11 +9,11 @@ import (
 )
 
 // useSignatureCache makes c the default signature cache for one test.
-func useSignatureCache(t testing.TB, c *SignatureCache) {
+func useSignatureCache(t testing.TB, c *signatureCache) {
 	t.Helper()
-	old := DefaultSignatureCache
-	DefaultSignatureCache = c
-	t.Cleanup(func() { DefaultSignatureCache = old })
+	old := signatures.Load()
+	signatures.Store(c)
+	t.Cleanup(func() { signatures.Store(old) })
 }
 
 // standardFleet mints n distinct tokens of the standard request, as the
@@ -62,7 +62,7 @@ func chainDigests(t *testing.T, data []byte, root PublicKey) []sigDigest {
 	return ds
 }
 
-func (c *SignatureCache) has(d sigDigest) bool {
+func (c *signatureCache) has(d sigDigest) bool {
 	s := c.shard(d)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -73,7 +73,7 @@ func (c *SignatureCache) has(d sigDigest) bool {
 // TestSignatureCacheFleet: a token whose first blocks were verified
 // before adds only its last block's signature.
 func TestSignatureCacheFleet(t *testing.T) {
-	c := NewSignatureCache(1024)
+	c := newSignatureCache(1024)
 	useSignatureCache(t, c)
 	root := mustKey(t, Ed25519)
 	fleet := standardFleet(t, root, 3)
@@ -81,8 +81,8 @@ func TestSignatureCacheFleet(t *testing.T) {
 		if _, err := Parse(data, root.Public(), nil); err != nil {
 			t.Fatal(err)
 		}
-		if want := 4 + i; c.Len() != want {
-			t.Errorf("after %d tokens: %d signatures cached, want %d", i+1, c.Len(), want)
+		if want := 4 + i; c.len() != want {
+			t.Errorf("after %d tokens: %d signatures cached, want %d", i+1, c.len(), want)
 		}
 		for j, d := range chainDigests(t, data, root.Public()) {
 			if !c.has(d) {
@@ -96,7 +96,7 @@ func TestSignatureCacheFleet(t *testing.T) {
 // not checked again. A bad signature planted in the cache passes; it
 // fails without the entry.
 func TestSignatureCacheHitSkipsVerification(t *testing.T) {
-	c := NewSignatureCache(1024)
+	c := newSignatureCache(1024)
 	useSignatureCache(t, c)
 	root := mustKey(t, Ed25519)
 	u, err := ParseUnverified(standardFleet(t, root, 1)[0], nil)
@@ -109,8 +109,8 @@ func TestSignatureCacheHitSkipsVerification(t *testing.T) {
 	if _, err := u.Verify(root.Public()); !errors.Is(err, ErrInvalidSignature) {
 		t.Fatalf("bad signature: %v", err)
 	}
-	if c.Len() != 0 {
-		t.Fatalf("a failed verification cached %d signatures", c.Len())
+	if c.len() != 0 {
+		t.Fatalf("a failed verification cached %d signatures", c.len())
 	}
 	bad := newSigHasher().digest(&sigCheck{key: u.blocks[len(u.blocks)-2].nextKey,
 		payload: signedPayload(u.blocks, len(u.blocks)-1), sig: last.signature})
@@ -124,7 +124,7 @@ func TestSignatureCacheHitSkipsVerification(t *testing.T) {
 // a changed block, in its shared prefix or in its own last block, is
 // refused, and nothing of it is cached.
 func TestSignatureCacheFailureNotCached(t *testing.T) {
-	c := NewSignatureCache(1024)
+	c := newSignatureCache(1024)
 	useSignatureCache(t, c)
 	root := mustKey(t, Ed25519)
 	fleet := standardFleet(t, root, 2)
@@ -143,8 +143,8 @@ func TestSignatureCacheFailureNotCached(t *testing.T) {
 				t.Errorf("block %d changed: %v", block, err)
 			}
 		}
-		if c.Len() != 4 {
-			t.Errorf("block %d changed: %d signatures cached, want 4", block, c.Len())
+		if c.len() != 4 {
+			t.Errorf("block %d changed: %d signatures cached, want 4", block, c.len())
 		}
 	}
 	if _, err := Parse(fleet[1], root.Public(), nil); err != nil {
@@ -155,7 +155,7 @@ func TestSignatureCacheFailureNotCached(t *testing.T) {
 // TestSignatureCacheKeyBound: a cached signature verifies under its own
 // key only; the same bytes under another root key are refused.
 func TestSignatureCacheKeyBound(t *testing.T) {
-	useSignatureCache(t, NewSignatureCache(1024))
+	useSignatureCache(t, newSignatureCache(1024))
 	root := mustKey(t, Ed25519)
 	data := standardFleet(t, root, 1)[0]
 	if _, err := Parse(data, root.Public(), nil); err != nil {
@@ -173,7 +173,7 @@ func TestSignatureCacheKeyBound(t *testing.T) {
 // one-time last blocks.
 func TestSignatureCacheBound(t *testing.T) {
 	for _, size := range []int{1, 16, 200} {
-		c := NewSignatureCache(size)
+		c := newSignatureCache(size)
 		useSignatureCache(t, c)
 		root := mustKey(t, Ed25519)
 		fleet := standardFleet(t, root, 40)
@@ -182,8 +182,8 @@ func TestSignatureCacheBound(t *testing.T) {
 			if _, err := Parse(data, root.Public(), nil); err != nil {
 				t.Fatal(err)
 			}
-			if c.Len() > size {
-				t.Fatalf("size %d: %d signatures cached", size, c.Len())
+			if c.len() > size {
+				t.Fatalf("size %d: %d signatures cached", size, c.len())
 			}
 			for i, d := range prefix {
 				if size >= 4 && !c.has(d) {
@@ -200,7 +200,7 @@ func TestSignatureCacheDisabled(t *testing.T) {
 	if _, err := Parse(standardFleet(t, root, 1)[0], root.Public(), nil); err != nil {
 		t.Error(err)
 	}
-	if DefaultSignatureCache.Len() != 0 {
+	if signatures.Load().len() != 0 {
 		t.Error("a nil cache has entries")
 	}
 }
@@ -209,7 +209,7 @@ func TestSignatureCacheDisabled(t *testing.T) {
 // through a cache small enough to evict (run it with -race).
 func TestSignatureCacheConcurrent(t *testing.T) {
 	const size = 128
-	c := NewSignatureCache(size)
+	c := newSignatureCache(size)
 	useSignatureCache(t, c)
 	root := mustKey(t, Ed25519)
 	fleet := standardFleet(t, root, 200)
@@ -225,8 +225,8 @@ func TestSignatureCacheConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if c.Len() > size {
-		t.Errorf("%d signatures cached, more than %d", c.Len(), size)
+	if c.len() > size {
+		t.Errorf("%d signatures cached, more than %d", c.len(), size)
 	}
 }
 
@@ -240,10 +240,10 @@ func BenchmarkSignatureCacheHit(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	c := NewSignatureCache(1 << 16)
+	c := newSignatureCache(1 << 16)
 	check := sigCheck{key: k.Public(), payload: payload, sig: sig}
-	if err := c.verify([]sigCheck{check}); err != nil || c.Len() != 1 {
-		b.Fatal(err, c.Len())
+	if err := c.verify([]sigCheck{check}); err != nil || c.len() != 1 {
+		b.Fatal(err, c.len())
 	}
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
@@ -255,4 +255,32 @@ func BenchmarkSignatureCacheHit(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestSetSignatureCacheSize: the size is set and reported back, 0 turns
+// the cache off (every signature verified every time), and tokens verify
+// whatever the size.
+func TestSetSignatureCacheSize(t *testing.T) {
+	old := signatures.Load()
+	t.Cleanup(func() { signatures.Store(old) })
+	root := mustKey(t, Ed25519)
+	data := standardToken(t, root).Serialize()
+	if prev := SetSignatureCacheSize(0); prev != old.size {
+		t.Errorf("previous size %d, want %d", prev, old.size)
+	}
+	if signatures.Load() != nil {
+		t.Fatal("size 0 left a cache")
+	}
+	if _, err := Parse(data, root.Public(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if prev := SetSignatureCacheSize(128); prev != 0 {
+		t.Errorf("previous size %d, want 0", prev)
+	}
+	if _, err := Parse(data, root.Public(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := signatures.Load().len(); n != 4 {
+		t.Errorf("%d signatures cached, want the token's 4", n)
+	}
 }

@@ -334,11 +334,14 @@ func (u *Unverified) Verify(keys RootKeys) (*Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	next, err := u.verifySignatures(root)
+	// One cache for the whole verification, whatever
+	// SetSignatureCacheSize does meanwhile.
+	cache := signatures.Load()
+	next, err := u.verifySignatures(root, cache)
 	if err != nil {
 		return nil, err
 	}
-	c, err := u.decodeCached(next, DefaultSignatureCache.decoded())
+	c, err := u.decodeCached(next, cache.decoded())
 	if err != nil {
 		return nil, err
 	}
@@ -347,7 +350,7 @@ func (u *Unverified) Verify(keys RootKeys) (*Token, error) {
 
 // verifySignatures checks the chain and the proof. It returns the last
 // link's private key, nil for a sealed token.
-func (u *Unverified) verifySignatures(root PublicKey) (*PrivateKey, error) {
+func (u *Unverified) verifySignatures(root PublicKey, cache *signatureCache) (*PrivateKey, error) {
 	checks := make([]sigCheck, 0, len(u.blocks)+1)
 	signer := root
 	for i, b := range u.blocks {
@@ -366,7 +369,7 @@ func (u *Unverified) verifySignatures(root PublicKey) (*PrivateKey, error) {
 		checks = append(checks, sigCheck{key: signer, payload: sig.Seal(last.data, sigKey(last.nextKey), last.signature),
 			sig: u.finalSig, block: -1})
 	}
-	if err := DefaultSignatureCache.verify(checks); err != nil {
+	if err := cache.verify(checks); err != nil {
 		return nil, err
 	}
 	if u.finalSig != nil {

@@ -221,7 +221,7 @@ func BenchmarkEd25519Verify(b *testing.B) {
 // Codios's signature cache is off, so that it verifies every signature on
 // every call, as biscuit-go does.
 func BenchmarkFullPath(b *testing.B) {
-	defer withSignatureCache(nil)()
+	defer withSignatureCache(0)()
 	for _, n := range lengths {
 		data, root := mint(b, n)
 		c, g := newCodios(b, root), newBiscuitGo(b)
@@ -241,12 +241,11 @@ func BenchmarkFullPath(b *testing.B) {
 	}
 }
 
-// withSignatureCache makes c Codios's signature cache until the function
-// it returns restores the one before.
-func withSignatureCache(c *token.SignatureCache) func() {
-	old := token.DefaultSignatureCache
-	token.DefaultSignatureCache = c
-	return func() { token.DefaultSignatureCache = old }
+// withSignatureCache sizes Codios's signature cache (0: none) until the
+// function it returns restores the size before.
+func withSignatureCache(entries int) func() {
+	old := token.SetSignatureCacheSize(entries)
+	return func() { token.SetSignatureCacheSize(old) }
 }
 
 // BenchmarkFleet is a fleet of narrowed tokens: 1,000 distinct 4-block
@@ -259,7 +258,7 @@ func withSignatureCache(c *token.SignatureCache) func() {
 func BenchmarkFleet(b *testing.B) {
 	fleet, root := mintFleet(b, 1000)
 	c, g := newCodios(b, root), newBiscuitGo(b)
-	defer withSignatureCache(nil)()
+	defer withSignatureCache(0)()
 	for _, impl := range []struct {
 		name   string
 		decide func([]byte) (bool, error)
@@ -269,7 +268,7 @@ func BenchmarkFleet(b *testing.B) {
 			i := 0
 			for b.Loop() {
 				if i%len(fleet) == 0 {
-					token.DefaultSignatureCache = token.NewSignatureCache(1 << 16)
+					token.SetSignatureCacheSize(token.DefaultSignatureCacheSize)
 				}
 				if ok, err := impl.decide(fleet[i%len(fleet)]); !ok || err != nil {
 					b.Fatal(ok, err)
