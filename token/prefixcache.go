@@ -56,7 +56,7 @@ type prefixCache struct {
 	index    map[prefixDigest]*list.Element
 	// seen holds a tag of each digest decoded once, by slot; made on
 	// first use.
-	seen []uint64
+	seen seenTags
 }
 
 // prefixSeenSlots is the number of first decodings remembered: 32 KB.
@@ -102,22 +102,15 @@ func digestPrefixes(blocks []rawBlock, maxDepth int) (shorter, whole prefixDiges
 	return shorter, whole
 }
 
-// second reports whether d was decoded before, since its slot was last
-// taken by another, and remembers it otherwise. An empty slot's tag is 0,
-// which no digest's is.
+// second reports whether d was decoded before (seenTags), and remembers
+// it otherwise.
 func (c *prefixCache) second(d prefixDigest) bool {
-	slot := binary.LittleEndian.Uint64(d[:8]) % prefixSeenSlots
-	tag := binary.LittleEndian.Uint64(d[8:16]) | 1
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.seen == nil {
-		c.seen = make([]uint64, prefixSeenSlots)
+		c.seen = make(seenTags, prefixSeenSlots)
 	}
-	if c.seen[slot] == tag {
-		return true
-	}
-	c.seen[slot] = tag
-	return false
+	return c.seen.second(d)
 }
 
 // get returns the prefix cached under d, if any, and marks it used.

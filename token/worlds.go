@@ -2,7 +2,6 @@ package token
 
 import (
 	"container/list"
-	"encoding/binary"
 	"sync"
 
 	"github.com/codios/codios/datalog"
@@ -75,7 +74,7 @@ type worldCache struct {
 	bytes    int
 	// seen holds a tag of the content of the latest first call in each
 	// slot, made on the first call.
-	seen    []uint64
+	seen    seenTags
 	entries map[contentID]*list.Element
 	lru     list.List // of *frozenEntry, most recent first
 }
@@ -105,18 +104,14 @@ func (c *worldCache) frozen(a *Authorizer, blocks []*Block, content contentID, w
 		return f
 	}
 	if c.seen == nil {
-		c.seen = make([]uint64, max(seenPerWorld*c.size, minSeen))
+		c.seen = make(seenTags, max(seenPerWorld*c.size, minSeen))
 		c.entries = make(map[contentID]*list.Element)
 	}
-	slot := &c.seen[binary.LittleEndian.Uint64(content[:8])%uint64(len(c.seen))]
-	tag := binary.LittleEndian.Uint64(content[8:16]) | 1 // never an empty slot's
-	if *slot != tag {
-		*slot = tag
-		c.mu.Unlock()
+	second := c.seen.second(content)
+	c.mu.Unlock()
+	if !second {
 		return nil
 	}
-	*slot = 0
-	c.mu.Unlock()
 
 	entry := &frozenEntry{content: content, cost: cost}
 	if w, err := a.load(blocks); err == nil && w.AddCompiled(a.policy) == nil {
