@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/codios/codios/datalog"
-	"github.com/codios/codios/token"
 )
 
 func TestMemoryBudgets(t *testing.T) {
@@ -95,14 +94,7 @@ func TestBudgetFacts(t *testing.T) {
 // block's revocation id, then its place in the block.
 func TestBudgetKeyHex(t *testing.T) {
 	f := newFixture(t, Config{})
-	text, err := f.summarizer.Token()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := token.ParseText(text, f.root.Public(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := f.verified(t, f.summarizer)
 	c, err := f.mw.chains.get(tok)
 	if err != nil {
 		t.Fatal(err)
@@ -156,14 +148,7 @@ func TestMemoryBudgetsBoundedInBytes(t *testing.T) {
 // invalid token.
 func TestTooManyBudgets(t *testing.T) {
 	f := newFixture(t, Config{})
-	text, err := f.planner.Token()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := token.ParseText(text, f.root.Public(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := f.verified(t, f.planner)
 	for _, n := range []int{MaxTokenBudgets, MaxTokenBudgets + 1, 9000} {
 		var src strings.Builder
 		for i := range n {

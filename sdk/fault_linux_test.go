@@ -5,8 +5,6 @@ package sdk
 import (
 	"bytes"
 	"errors"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -46,18 +44,7 @@ func TestAuditDiskFullThenRoom(t *testing.T) {
 	t.Cleanup(func() { audit.Close() })
 	f := newFixture(t, Config{Audit: audit})
 	served := 0
-	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { served++ })
-	call := func() int {
-		text, err := f.planner.Token()
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := httptest.NewRequest("GET", "http://reports.local/reports/q3/data.csv", nil)
-		r.Header.Set("Authorization", "Bearer "+text)
-		w := httptest.NewRecorder()
-		f.mw.Wrap(handler).ServeHTTP(w, r)
-		return w.Code
-	}
+	call := func() int { return faultCall(t, f, f.planner, &served) }
 	refused, okBefore := 0, 0
 	for range 200 {
 		switch code := call(); code {

@@ -34,6 +34,20 @@ func faultCall(t *testing.T, f *fixture, a *Agent, served *int) int {
 	return w.Code
 }
 
+// verified is the token agent a holds, verified with the fixture's root.
+func (f *fixture) verified(t *testing.T, a *Agent) *token.Token {
+	t.Helper()
+	text, err := a.Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := token.ParseText(text, f.root.Public(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
 // allowRecords counts the allow records of an audit.
 func allowRecords(m *memoryAudit) int {
 	m.mu.Lock()
@@ -119,15 +133,7 @@ func TestFaults(t *testing.T) {
 			t.Errorf("list deleted and too old: status %d, want 503", code)
 		}
 		// Replaced with one that revokes the research agent's block.
-		text, err := f.summarizer.Token()
-		if err != nil {
-			t.Fatal(err)
-		}
-		tok, err := token.ParseText(text, f.root.Public(), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := AddRevocations(path, tok.RevocationIDs()[1]); err != nil {
+		if err := AddRevocations(path, f.verified(t, f.summarizer).RevocationIDs()[1]); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.Chtimes(path, clock, clock); err != nil {
