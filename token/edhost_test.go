@@ -1,6 +1,7 @@
 package token
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
@@ -192,4 +193,32 @@ func canonicalY(enc []byte) bool {
 		}
 	}
 	return false
+}
+
+// TestHostDeriverSameKeys: with a host deriver (crypto/ed25519's, RFC
+// 8032's), a seed gives the same public key and the same signatures as
+// Go's own derivation; a host that fails leaves Go to derive.
+func TestHostDeriverSameKeys(t *testing.T) {
+	defer edhost.SetDeriver(nil)
+	seed := mustHex(t, "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
+	want, err := NewPrivateKey(Ed25519, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantSig, _ := want.Sign([]byte("m"))
+	for name, d := range map[string]edhost.Deriver{
+		"rfc8032": func(s []byte) ([]byte, bool) { return ed25519.NewKeyFromSeed(s).Public().(ed25519.PublicKey), true },
+		"fails":   func(s []byte) ([]byte, bool) { return nil, false },
+	} {
+		called := false
+		edhost.SetDeriver(func(s []byte) ([]byte, bool) { called = true; return d(s) })
+		got, err := NewPrivateKey(Ed25519, seed)
+		if err != nil || !called {
+			t.Fatalf("%s: %v, deriver called %v", name, err, called)
+		}
+		sig, _ := got.Sign([]byte("m"))
+		if !got.Public().Equal(want.Public()) || !bytes.Equal(sig, wantSig) {
+			t.Errorf("%s: key %v sig %x, want %v %x", name, got.Public(), sig, want.Public(), wantSig)
+		}
+	}
 }

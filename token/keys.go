@@ -18,6 +18,7 @@ import (
 	voied "github.com/oasisprotocol/curve25519-voi/primitives/ed25519"
 
 	"github.com/codios/codios/datalog"
+	"github.com/codios/codios/internal/edhost"
 )
 
 // Algorithm is a signature algorithm: [Ed25519] or [Secp256r1] (ECDSA over
@@ -321,8 +322,19 @@ func NewPrivateKey(alg Algorithm, secret []byte) (*PrivateKey, error) {
 	if alg == Ed25519 {
 		// curve25519-voi derives and signs as crypto/ed25519 does (RFC
 		// 8032 is deterministic), a quarter faster.
-		s.ed = voied.NewKeyFromSeed(secret)
-		pub := []byte(s.ed.Public().(voied.PublicKey))
+		var pub []byte
+		if d := edhost.GetDeriver(); d != nil {
+			// The host's derivation (internal/edhost): voi's private key
+			// is the seed and its public key, as crypto/ed25519's is.
+			if p, ok := d(secret); ok && len(p) == ed25519KeySize {
+				s.ed = voied.PrivateKey(append(bytes.Clone(secret), p...))
+				pub = bytes.Clone(p)
+			}
+		}
+		if pub == nil {
+			s.ed = voied.NewKeyFromSeed(secret)
+			pub = []byte(s.ed.Public().(voied.PublicKey))
+		}
 		// A seed's key is a multiple of the base point: never of small order.
 		return &PrivateKey{public: PublicKey{alg: alg, wire: pub, ed: newEdKey(alg)}, secret: s.get}, nil
 	}
