@@ -121,7 +121,7 @@ func TestKeyRotation(t *testing.T) {
 	}
 	// The overlap ends: the old key leaves the set, its tokens stop
 	// working, even those already in the cache.
-	g := newFixture(t, Config{RootKeys: token.KeySet{Keys: map[uint32]token.PublicKey{2: newRoot.Public()}}, Cache: f.mw.cfg.Cache})
+	g := newFixture(t, Config{RootKeys: token.KeySet{Keys: map[uint32]token.PublicKey{2: newRoot.Public()}}, Cache: f.mw.guard.cfg.Cache})
 	if w := g.send("GET", "/reports/x", oldTok); w.Code != 401 {
 		t.Errorf("old key after rotation: status %d, want 401", w.Code)
 	}

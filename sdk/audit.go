@@ -247,6 +247,17 @@ func appendAuditLine(b []byte, rec *AuditRecord) ([]byte, error) {
 	return append(b, "}\n"...), nil
 }
 
+// MarshalJSON encodes the record as its audit line's JSON object, the one
+// form of a record in every language: the Python and TypeScript SDKs
+// receive these bytes from the engine.
+func (rec *AuditRecord) MarshalJSON() ([]byte, error) {
+	line, err := appendAuditLine(nil, rec)
+	if err != nil {
+		return nil, err
+	}
+	return line[:len(line)-1], nil
+}
+
 func appendJSONKey(b []byte, key string) []byte {
 	b = append(b, ',', '"')
 	b = append(b, key...)

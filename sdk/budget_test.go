@@ -95,7 +95,7 @@ func TestBudgetFacts(t *testing.T) {
 func TestBudgetKeyHex(t *testing.T) {
 	f := newFixture(t, Config{})
 	tok := f.verified(t, f.summarizer)
-	c, err := f.mw.chains.get(tok)
+	c, err := f.mw.guard.chains.get(tok)
 	if err != nil {
 		t.Fatal(err)
 	}

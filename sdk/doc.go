@@ -31,6 +31,19 @@
 // wants. The handler finds the decision with [FromContext] and can query
 // the token's world.
 //
+// # One guard for every host
+//
+// The middleware decides nothing itself: it describes the request to a
+// [Guard] ([GuardRequest]: the Authorization values, the request id,
+// method, path, host, and the mapped [Action]) and copies the [Verdict]
+// onto the response: the outcome, status, headers, JSON body and audit
+// record. The C ABI (sdk/cabi) and the WebAssembly build (sdk/wasm),
+// through which the Python and TypeScript SDKs reach this engine, call
+// the same guard, so every language gives the same verdict and the same
+// audit record for the same request; the corpus in sdk/testdata/corpus
+// holds them to it. A service on another transport (a queue, an MCP
+// server) calls [Guard.Check] itself.
+//
 // # Agents
 //
 // An [Agent] is one agent instance: a name, an Ed25519 key pair made when

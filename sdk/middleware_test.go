@@ -374,7 +374,7 @@ func TestExpiryAndLeeway(t *testing.T) {
 	if w := g.do(t, g.summarizer, "GET", "/reports/q3/summary.txt"); w.Code != 200 {
 		t.Errorf("within leeway: status %d, want 200", w.Code)
 	}
-	if _, err := NewMiddleware(Config{Service: "s", RootKeys: g.root.Public(), Policy: g.mw.cfg.Policy, Audit: DiscardAudit, Leeway: time.Hour}); err == nil {
+	if _, err := NewMiddleware(Config{Service: "s", RootKeys: g.root.Public(), Policy: g.mw.guard.cfg.Policy, Audit: DiscardAudit, Leeway: time.Hour}); err == nil {
 		t.Error("a leeway of an hour was accepted")
 	}
 }
@@ -429,7 +429,7 @@ func TestRevocation(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Revoke the planner's delegation to research: block 1.
-	f.mw.cfg.Revocations = RevocationSet{string(tok.RevocationIDs()[1]): {}}
+	f.mw.guard.cfg.Revocations = RevocationSet{string(tok.RevocationIDs()[1]): {}}
 	for _, a := range []*Agent{f.research, f.summarizer} {
 		w := f.do(t, a, "GET", "/reports/q3/summary.txt")
 		if w.Code != 403 || decodeBody(t, w).Reason != "revoked" {
