@@ -1,12 +1,16 @@
 package hostapi
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/codios/codios/sdk"
 )
 
 func call(t *testing.T, op string, in any) map[string]any {
@@ -239,5 +243,47 @@ func TestPanicRecovered(t *testing.T) {
 	out, e := Call("test_panic", nil)
 	if out != nil || e == nil || e.Code != Internal || !strings.Contains(e.Message, "boom") {
 		t.Fatal(out, e)
+	}
+}
+
+// TestVerdictEncoding holds the hand-written verdict encoding equal to
+// json.Marshal of VerdictOut, for every kind of verdict.
+func TestVerdictEncoding(t *testing.T) {
+	tok, root := standard(t)
+	h := call(t, "guard_new", guardConfig(t, root, map[string]any{"host": true}))["handle"].(float64)
+	defer Release(uint64(h))
+	v, _ := get(uint64(h))
+	g := v.(*guard)
+	for _, r := range []*sdk.GuardRequest{
+		{Authorization: []string{"Bearer " + tok}, RequestID: "r1", Method: "GET", Path: "/tmp/file1"},
+		{Authorization: []string{"Bearer " + tok}, RequestID: "<&>", Method: "PUT", Path: "/tmp/file1", Host: "é"},
+		{Method: "GET", Path: "/x"},
+		{Authorization: []string{"Bearer x", "Bearer y"}, Method: "GET", Path: "/x"},
+		{Authorization: []string{"Bearer " + tok}, Method: "GET", Path: "/tmp/file1", MapError: errors.New("no \"map\"\n")},
+	} {
+		vd := g.g.Check(context.Background(), r)
+		rec, err := vd.Record.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := VerdictOut{Outcome: vd.Outcome, Status: vd.Status, Headers: [][2]string{}, Body: json.RawMessage("null"), Audit: rec, Chain: []sdk.Hop{}}
+		for _, hd := range vd.Headers {
+			want.Headers = append(want.Headers, [2]string{hd.Name, hd.Value})
+		}
+		if len(vd.Body) > 0 {
+			want.Body = vd.Body
+		}
+		chain := []byte("[]")
+		if vd.Auth != nil {
+			want.Chain = vd.Auth.Chain
+			chain, _ = g.chainJSON(vd.Auth)
+		}
+		wb, err := json.Marshal(want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendVerdict(nil, &vd, rec, chain); string(got) != string(wb) {
+			t.Errorf("%s:\n got %s\nwant %s", vd.Outcome, got, wb)
+		}
 	}
 }
