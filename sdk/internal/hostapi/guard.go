@@ -217,7 +217,7 @@ func guardCheck(h uint64, req []byte) ([]byte, *Error) {
 		return nil, errorf(NotFound, "hostapi: handle %d is not a guard", h)
 	}
 	var in GuardRequest
-	if e := decode(req, &in); e != nil {
+	if e := decodeRequest(req, &in); e != nil {
 		return nil, e
 	}
 	gr := &sdk.GuardRequest{Authorization: in.Authorization, RequestID: in.RequestID,
