@@ -1,10 +1,13 @@
 package hostapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/codios/codios/datalog"
@@ -52,8 +55,9 @@ type HandleOut struct {
 }
 
 type guard struct {
-	g     *sdk.Guard
-	audit *sdk.AuditFile
+	g         *sdk.Guard
+	audit     *sdk.AuditFile
+	lastChain atomic.Pointer[chainMemo]
 }
 
 func (g *guard) Close() error {
@@ -213,7 +217,7 @@ func guardCheck(h uint64, req []byte) ([]byte, *Error) {
 		return nil, errorf(NotFound, "hostapi: handle %d is not a guard", h)
 	}
 	var in GuardRequest
-	if e := decode(req, &in); e != nil {
+	if e := decodeRequest(req, &in); e != nil {
 		return nil, e
 	}
 	gr := &sdk.GuardRequest{Authorization: in.Authorization, RequestID: in.RequestID,
@@ -251,23 +255,81 @@ func guardCheck(h uint64, req []byte) ([]byte, *Error) {
 		gr.Action = &act
 	}
 	vd := g.g.Check(context.Background(), gr)
-	out := VerdictOut{Outcome: vd.Outcome, Status: vd.Status, Headers: make([][2]string, len(vd.Headers)),
-		Body: json.RawMessage("null"), Chain: []sdk.Hop{}}
-	for i, hd := range vd.Headers {
-		out.Headers[i] = [2]string{hd.Name, hd.Value}
-	}
-	if len(vd.Body) > 0 {
-		out.Body = json.RawMessage(vd.Body)
-	}
 	rec, err := vd.Record.MarshalJSON()
 	if err != nil {
 		return nil, classify(err, Internal)
 	}
-	out.Audit = rec
+	chain := []byte("[]")
 	if vd.Auth != nil && vd.Auth.Chain != nil {
-		out.Chain = vd.Auth.Chain
+		if chain, err = g.chainJSON(vd.Auth); err != nil {
+			return nil, classify(err, Internal)
+		}
 	}
-	return encode(out)
+	return appendVerdict(make([]byte, 0, 64+len(rec)+len(vd.Body)+len(chain)), &vd, rec, chain), nil
+}
+
+// chainJSON is the chain's JSON, remembered for the last token: the
+// chain is the token's, and a repeated token is the common case.
+func (g *guard) chainJSON(a *sdk.Authorization) ([]byte, error) {
+	if m := g.lastChain.Load(); m != nil && m.tok == a.Token {
+		return m.json, nil
+	}
+	b, err := json.Marshal(a.Chain)
+	if err != nil {
+		return nil, err
+	}
+	g.lastChain.Store(&chainMemo{a.Token, b})
+	return b, nil
+}
+
+type chainMemo struct {
+	tok  *token.Token
+	json []byte
+}
+
+// appendVerdict encodes the verdict as VerdictOut, by hand: reflection
+// and the compaction of the audit record cost more than the guard's
+// decision. TestVerdictEncoding holds it equal to json.Marshal.
+func appendVerdict(b []byte, vd *sdk.Verdict, rec, chain []byte) []byte {
+	b = append(b, `{"outcome":`...)
+	b = appendString(b, vd.Outcome)
+	b = append(b, `,"status":`...)
+	b = strconv.AppendInt(b, int64(vd.Status), 10)
+	b = append(b, `,"headers":[`...)
+	for i, h := range vd.Headers {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '[')
+		b = appendString(b, h.Name)
+		b = append(b, ',')
+		b = appendString(b, h.Value)
+		b = append(b, ']')
+	}
+	b = append(b, `],"body":`...)
+	if body := bytes.TrimRight(vd.Body, "\n"); len(body) > 0 {
+		b = append(b, body...)
+	} else {
+		b = append(b, "null"...)
+	}
+	b = append(b, `,"audit":`...)
+	b = append(b, rec...)
+	b = append(b, `,"chain":`...)
+	b = append(b, chain...)
+	return append(b, '}')
+}
+
+// appendString appends s as json.Marshal encodes it.
+func appendString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 func hexBytes(s string) ([]byte, error) { return hex.DecodeString(s) }
