@@ -189,19 +189,36 @@ func (a *Agent) Delegate(d Delegation) ([]byte, error) {
 	return next.Serialize(), nil
 }
 
-// narrow appends a first-party block to the held token: the per-call
-// narrowing of Transport.
-func (a *Agent) narrow(p *datalog.Program) (string, error) {
+// CallToken is the held token narrowed to one call: a first-party block
+// that allows only method on path, until expires. A token leaked from
+// one call is then worth that call, for seconds. Like Delegate it is
+// offline; it costs a block and a signature. The net/http adapter's
+// transport sends one per call when asked to (sdk/nethttp).
+func (a *Agent) CallToken(method, path string, expires time.Time) (string, error) {
 	u, err := a.held()
 	if err != nil {
 		return "", err
 	}
-	next, err := u.Append(p, &token.BlockOptions{Rand: a.opts.Rand})
+	next, err := u.Append(callBlock(method, path, expires), &token.BlockOptions{Rand: a.opts.Rand})
 	if err != nil {
 		return "", err
 	}
 	data := next.Serialize()
 	return encodeText(data), nil
+}
+
+// callBlock is a block that allows one method on one path, until
+// expires.
+func callBlock(method, path string, expires time.Time) *datalog.Program {
+	p := &datalog.Program{}
+	c, err := datalog.ParseCheck(`check if method({method}), path({path})`, &datalog.ParseOptions{
+		Params: datalog.Params{"method": datalog.String(method), "path": datalog.String(path)},
+	})
+	if err != nil {
+		panic("sdk: per-call check does not parse: " + err.Error())
+	}
+	p.Checks = append(p.Checks, c, token.ExpiryCheck(expires))
+	return p
 }
 
 func (a *Agent) held() (*token.Unverified, error) {

@@ -95,7 +95,7 @@ func TestBudgetFacts(t *testing.T) {
 func TestBudgetKeyHex(t *testing.T) {
 	f := newFixture(t, Config{})
 	tok := f.verified(t, f.summarizer)
-	c, err := f.mw.guard.chains.get(tok)
+	c, err := f.guard.chains.get(tok)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,8 +167,8 @@ func TestTooManyBudgets(t *testing.T) {
 		if n > MaxTokenBudgets {
 			want = http.StatusUnauthorized
 		}
-		if w.Code != want {
-			t.Errorf("%d budgets: status %d, want %d", n, w.Code, want)
+		if w.Status != want {
+			t.Errorf("%d budgets: status %d, want %d", n, w.Status, want)
 		}
 	}
 }

@@ -18,13 +18,13 @@ import (
 )
 
 // Guard makes a service's decisions, whatever carries the request: the
-// net/http Middleware, the C ABI and the WebAssembly build that the
-// Python and TypeScript SDKs call, or a host of the service's own. It
-// takes a description of the request and returns the whole verdict: the
-// outcome, the HTTP status, the headers and body of a refusal, and the
-// audit record, which it has already given to the audit sink. A host only
-// copies the verdict onto its response, so that every host decides alike.
-// It is safe for concurrent use.
+// net/http adapter (sdk/nethttp), the C ABI and the WebAssembly build
+// that the Python and TypeScript SDKs call, or a host of the service's
+// own. It takes a description of the request and returns the whole
+// verdict: the outcome, the HTTP status, the headers and body of a
+// refusal, and the audit record, which it has already given to the audit
+// sink. A host only copies the verdict onto its response, so that every
+// host decides alike. It is safe for concurrent use.
 type Guard struct {
 	cfg Config
 
@@ -75,8 +75,7 @@ type Verdict struct {
 	Auth *Authorization
 }
 
-// NewGuard checks the configuration; Config.Map is the Middleware's and
-// is not used.
+// NewGuard checks the configuration.
 func NewGuard(cfg Config) (*Guard, error) {
 	if err := checkName(cfg.Service); err != nil {
 		return nil, fmt.Errorf("sdk: service: %w", err)

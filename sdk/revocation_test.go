@@ -120,8 +120,8 @@ func TestStaleRevocationsRefuseCalls(t *testing.T) {
 	rf.now = func() time.Time { return testNow }
 	f := newFixture(t, Config{Revocations: rf})
 	w := f.do(t, f.planner, "GET", "/reports/q3/x")
-	if w.Code != 503 {
-		t.Errorf("status %d, want 503", w.Code)
+	if w.Status != 503 {
+		t.Errorf("status %d, want 503", w.Status)
 	}
 	if rec := f.audit.last(t); rec.Outcome != OutcomeError || !strings.Contains(rec.Reason, "too old") {
 		t.Errorf("audit %+v", rec)
@@ -183,5 +183,52 @@ func TestRevocationFileHalfWritten(t *testing.T) {
 	}
 	if tmp, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".*tmp*")); len(tmp) > 0 {
 		t.Errorf("temporary files left behind: %v", tmp)
+	}
+}
+
+// TestRevocationFileDeletedThenReplaced: the last list stays in force
+// while the file is gone, until it is too old; a new file takes effect.
+// No call is allowed without its allow record.
+func TestRevocationFileDeletedThenReplaced(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "revoked.txt")
+	if err := AddRevocations(path); err != nil {
+		t.Fatal(err)
+	}
+	rf, err := OpenRevocationFile(path, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := time.Now()
+	rf.now = func() time.Time { return clock }
+	f := newFixture(t, Config{Revocations: rf})
+	served := 0
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	clock = clock.Add(2 * time.Second)
+	// Deleted: the last list stays in force until it is too old.
+	if code := f.call(t, f.planner, &served); code != 200 {
+		t.Errorf("list deleted: status %d, want 200 under the last list", code)
+	}
+	clock = clock.Add(2 * time.Hour)
+	if code := f.call(t, f.planner, &served); code != 503 {
+		t.Errorf("list deleted and too old: status %d, want 503", code)
+	}
+	// Replaced with one that revokes the research agent's block.
+	if err := AddRevocations(path, f.verified(t, f.summarizer).RevocationIDs()[1]); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(path, clock, clock); err != nil {
+		t.Fatal(err)
+	}
+	clock = clock.Add(2 * time.Second)
+	if code := f.call(t, f.summarizer, &served); code != 403 {
+		t.Errorf("replaced list revoking block 1: status %d, want 403", code)
+	}
+	if code := f.call(t, f.planner, &served); code != 200 {
+		t.Errorf("replaced list, block 0 not revoked: status %d, want 200", code)
+	}
+	if f.audit.allowRecords() != served || len(f.audit.recs) != 4 {
+		t.Errorf("served %d, allow records %d, records %d", served, f.audit.allowRecords(), len(f.audit.recs))
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/codios/codios/datalog"
 	"github.com/codios/codios/sdk"
+	"github.com/codios/codios/sdk/nethttp"
 	"github.com/codios/codios/token"
 )
 
@@ -105,7 +106,7 @@ func (d *delegation) tokenFile(a *sdk.Agent) string { return filepath.Join(d.dir
 // service is the reports service behind the middleware, with a clock
 // that moves a second a call.
 type service struct {
-	mw  *sdk.Middleware
+	mw  *nethttp.Middleware
 	now time.Time
 	n   int
 }
@@ -120,7 +121,7 @@ func newService(t *testing.T, d *delegation, cfg sdk.Config) *service {
 	if cfg.Policy, err = token.ParseAuthorizer(reportsPolicy, nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	if s.mw, err = sdk.NewMiddleware(cfg); err != nil {
+	if s.mw, err = nethttp.NewMiddleware(cfg, nil); err != nil {
 		t.Fatal(err)
 	}
 	return s

@@ -21,6 +21,7 @@ import (
 
 	"github.com/codios/codios/datalog"
 	"github.com/codios/codios/sdk"
+	"github.com/codios/codios/sdk/nethttp"
 	"github.com/codios/codios/token"
 )
 
@@ -83,7 +84,7 @@ type demo struct {
 	servers    []*http.Server
 	issuerURL  string
 	reportsURL string
-	mw         *sdk.Middleware
+	mw         *nethttp.Middleware
 	auditFile  *sdk.AuditFile
 	client     *http.Client
 
@@ -147,14 +148,14 @@ func (d *demo) startServices() error {
 	if err != nil {
 		return err
 	}
-	d.mw, err = sdk.NewMiddleware(sdk.Config{
+	d.mw, err = nethttp.NewMiddleware(sdk.Config{
 		Service:            "reports",
 		RootKeys:           token.KeySet{Keys: map[uint32]token.PublicKey{demoRootKeyID: d.root.Public()}},
 		Policy:             policy,
 		Audit:              audit,
 		Revocations:        revocations,
 		ExposeFailedChecks: true, // the demo shows which block denied a call
-	})
+	}, nil)
 	if err != nil {
 		audit.Close()
 		return err
@@ -172,7 +173,7 @@ func (d *demo) startServices() error {
 			return err
 		}
 		da := &demoAgent{Agent: a}
-		da.client = &http.Client{Timeout: 10 * time.Second, Transport: a.Transport(nil)}
+		da.client = &http.Client{Timeout: 10 * time.Second, Transport: nethttp.Transport(a, nil)}
 		if da.url, err = d.serve(handoffHandler(a)); err != nil {
 			return err
 		}

@@ -1,7 +1,8 @@
-package sdk
+package nethttp
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/codios/codios/datalog"
+	"github.com/codios/codios/sdk"
 	"github.com/codios/codios/token"
 )
 
@@ -31,7 +33,7 @@ var testNow = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 // service behind the middleware.
 type fixture struct {
 	root                          *token.PrivateKey
-	planner, research, summarizer *Agent
+	planner, research, summarizer *sdk.Agent
 	audit                         *memoryAudit
 	mw                            *Middleware
 	now                           time.Time
@@ -40,17 +42,17 @@ type fixture struct {
 
 type memoryAudit struct {
 	mu   sync.Mutex
-	recs []AuditRecord
+	recs []sdk.AuditRecord
 }
 
-func (m *memoryAudit) Audit(_ context.Context, rec *AuditRecord) error {
+func (m *memoryAudit) Audit(_ context.Context, rec *sdk.AuditRecord) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.recs = append(m.recs, *rec)
 	return nil
 }
 
-func (m *memoryAudit) last(t testing.TB) AuditRecord {
+func (m *memoryAudit) last(t testing.TB) sdk.AuditRecord {
 	t.Helper()
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -72,9 +74,9 @@ func (f *fixture) advance(d time.Duration) {
 	f.mu.Unlock()
 }
 
-func newAgent(t testing.TB, name string) *Agent {
+func newAgent(t testing.TB, name string) *sdk.Agent {
 	t.Helper()
-	a, err := NewAgent(name, nil)
+	a, err := sdk.NewAgent(name, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +86,7 @@ func newAgent(t testing.TB, name string) *Agent {
 // newFixture mints the planner's token, delegates read-only /reports/q3
 // to research, and one document with a budget of 5 calls a minute to the
 // summarizer.
-func newFixture(t testing.TB, cfg Config) *fixture {
+func newFixture(t testing.TB, cfg sdk.Config) *fixture {
 	t.Helper()
 	root, err := token.GenerateKey(token.Ed25519, nil)
 	if err != nil {
@@ -94,14 +96,14 @@ func newFixture(t testing.TB, cfg Config) *fixture {
 	f.planner = newAgent(t, "planner")
 	f.research = newAgent(t, "research")
 	f.summarizer = newAgent(t, "summarizer")
-	data, err := Issue(root, f.planner.Identity(), Grant{Source: grantSource, TTL: time.Hour, Now: testNow})
+	data, err := sdk.Issue(root, f.planner.Identity(), sdk.Grant{Source: grantSource, TTL: time.Hour, Now: testNow})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := f.planner.Receive(data); err != nil {
 		t.Fatal(err)
 	}
-	data, err = f.planner.Delegate(Delegation{
+	data, err = f.planner.Delegate(sdk.Delegation{
 		To:     f.research.Identity(),
 		Checks: `check if operation("read"), resource($r), $r.starts_with({prefix});`,
 		Params: datalog.Params{"prefix": datalog.String("/reports/q3/")},
@@ -114,11 +116,11 @@ func newFixture(t testing.TB, cfg Config) *fixture {
 	if err := f.research.Receive(data); err != nil {
 		t.Fatal(err)
 	}
-	data, err = f.research.Delegate(Delegation{
+	data, err = f.research.Delegate(sdk.Delegation{
 		To:     f.summarizer.Identity(),
 		Checks: `check if resource("/reports/q3/summary.txt");`,
 		TTL:    time.Minute,
-		Budget: &Budget{Calls: 5, Period: time.Minute},
+		Budget: &sdk.Budget{Calls: 5, Period: time.Minute},
 		Now:    testNow,
 	})
 	if err != nil {
@@ -142,7 +144,7 @@ func newFixture(t testing.TB, cfg Config) *fixture {
 		cfg.Audit = f.audit
 	}
 	cfg.Now = f.clock
-	f.mw, err = NewMiddleware(cfg)
+	f.mw, err = NewMiddleware(cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +162,7 @@ var okHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 })
 
 // do sends one request through the middleware with the agent's token.
-func (f *fixture) do(t testing.TB, a *Agent, method, path string) *httptest.ResponseRecorder {
+func (f *fixture) do(t testing.TB, a *sdk.Agent, method, path string) *httptest.ResponseRecorder {
 	t.Helper()
 	text := ""
 	if a != nil {
@@ -182,6 +184,15 @@ func (f *fixture) send(method, path, text string) *httptest.ResponseRecorder {
 	return w
 }
 
+// errorBody is a refusal's JSON body, as a client reads it.
+type errorBody struct {
+	Error        string           `json:"error"`
+	Reason       string           `json:"reason"`
+	RequestID    string           `json:"request_id"`
+	Expired      string           `json:"expired"`
+	FailedChecks []sdk.AuditCheck `json:"failed_checks"`
+}
+
 func decodeBody(t *testing.T, w *httptest.ResponseRecorder) errorBody {
 	t.Helper()
 	var b errorBody
@@ -192,9 +203,9 @@ func decodeBody(t *testing.T, w *httptest.ResponseRecorder) errorBody {
 }
 
 func TestDelegationChainDecisions(t *testing.T) {
-	f := newFixture(t, Config{})
+	f := newFixture(t, sdk.Config{})
 	tests := []struct {
-		agent        *Agent
+		agent        *sdk.Agent
 		method, path string
 		status       int
 	}{
@@ -218,7 +229,7 @@ func TestDelegationChainDecisions(t *testing.T) {
 }
 
 func TestDenialNamesTheBlockAndAgent(t *testing.T) {
-	f := newFixture(t, Config{ExposeFailedChecks: true})
+	f := newFixture(t, sdk.Config{ExposeFailedChecks: true})
 	w := f.do(t, f.summarizer, "PUT", "/reports/q3/summary.txt")
 	if w.Code != 403 {
 		t.Fatalf("status %d", w.Code)
@@ -232,25 +243,25 @@ func TestDenialNamesTheBlockAndAgent(t *testing.T) {
 		t.Errorf("failed check %+v: want block 1 by planner, the read-only check", fc)
 	}
 	rec := f.audit.last(t)
-	if rec.Outcome != OutcomeDeny || len(rec.FailedChecks) != 1 || !reflect.DeepEqual(rec.FailedChecks[0], fc) {
+	if rec.Outcome != sdk.OutcomeDeny || len(rec.FailedChecks) != 1 || !reflect.DeepEqual(rec.FailedChecks[0], fc) {
 		t.Errorf("audit %+v", rec)
 	}
 
 	// Without the opt-in the body keeps the policy to itself.
-	f2 := newFixture(t, Config{})
+	f2 := newFixture(t, sdk.Config{})
 	if b := decodeBody(t, f2.do(t, f2.summarizer, "PUT", "/reports/q3/summary.txt")); len(b.FailedChecks) != 0 {
 		t.Errorf("failed checks exposed without opt-in: %+v", b)
 	}
 }
 
 func TestAuditChain(t *testing.T) {
-	f := newFixture(t, Config{})
+	f := newFixture(t, sdk.Config{})
 	w := f.do(t, f.summarizer, "GET", "/reports/q3/summary.txt")
 	if w.Code != 200 {
 		t.Fatalf("status %d: %s", w.Code, w.Body)
 	}
 	rec := f.audit.last(t)
-	if rec.Outcome != OutcomeAllow || rec.Service != "reports" || rec.Method != "GET" ||
+	if rec.Outcome != sdk.OutcomeAllow || rec.Service != "reports" || rec.Method != "GET" ||
 		rec.Path != "/reports/q3/summary.txt" || rec.RequestID == "" || rec.Policy == nil || rec.Policy.Index != 0 || rec.Policy.Line != 2 || rec.Policy.Col != 1 {
 		t.Errorf("record %+v", rec)
 	}
@@ -279,7 +290,7 @@ func TestAuditChain(t *testing.T) {
 	}
 }
 
-func mustToken(t testing.TB, a *Agent) string {
+func mustToken(t testing.TB, a *sdk.Agent) string {
 	t.Helper()
 	text, err := a.Token()
 	if err != nil {
@@ -289,9 +300,9 @@ func mustToken(t testing.TB, a *Agent) string {
 }
 
 func TestInvalidTokens(t *testing.T) {
-	f := newFixture(t, Config{})
+	f := newFixture(t, sdk.Config{})
 	other, _ := token.GenerateKey(token.Ed25519, nil)
-	foreign, err := Issue(other, f.planner.Identity(), Grant{Source: grantSource, TTL: time.Hour, Now: testNow})
+	foreign, err := sdk.Issue(other, f.planner.Identity(), sdk.Grant{Source: grantSource, TTL: time.Hour, Now: testNow})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,9 +323,9 @@ func TestInvalidTokens(t *testing.T) {
 		{"two headers", []string{"Bearer " + good, "Bearer " + good}},
 		{"not base64", []string{"Bearer !!!"}},
 		{"garbage", []string{"Bearer aGVsbG8gd29ybGQ="}},
-		{"another root", []string{"Bearer " + encodeText(foreign)}},
-		{"bit flipped", []string{"Bearer " + encodeText(flipped)}},
-		{"truncated", []string{"Bearer " + encodeText(raw[:len(raw)-10])}},
+		{"another root", []string{"Bearer " + base64.URLEncoding.EncodeToString(foreign)}},
+		{"bit flipped", []string{"Bearer " + base64.URLEncoding.EncodeToString(flipped)}},
+		{"truncated", []string{"Bearer " + base64.URLEncoding.EncodeToString(raw[:len(raw)-10])}},
 		{"oversized", []string{"Bearer " + strings.Repeat("A", 400_000)}},
 	}
 	for _, tt := range tests {
@@ -334,7 +345,7 @@ func TestInvalidTokens(t *testing.T) {
 			if b := decodeBody(t, w); b.Reason != "invalid_token" || b.Error != "unauthorized" {
 				t.Errorf("body %+v", b)
 			}
-			if rec := f.audit.last(t); rec.Outcome != OutcomeInvalid || rec.Reason == "" || len(rec.Chain) != 0 {
+			if rec := f.audit.last(t); rec.Outcome != sdk.OutcomeInvalid || rec.Reason == "" || len(rec.Chain) != 0 {
 				t.Errorf("audit %+v", rec)
 			}
 		})
@@ -342,7 +353,7 @@ func TestInvalidTokens(t *testing.T) {
 }
 
 func TestBadPaths(t *testing.T) {
-	f := newFixture(t, Config{})
+	f := newFixture(t, sdk.Config{})
 	for _, p := range []string{"/reports/q3/../q4/x", "/reports//q3/x", "/reports/./q3/x"} {
 		r := httptest.NewRequest("GET", "http://reports.local/", nil)
 		r.URL.Path = p
@@ -359,7 +370,7 @@ func TestBadPaths(t *testing.T) {
 }
 
 func TestExpiryAndLeeway(t *testing.T) {
-	f := newFixture(t, Config{})
+	f := newFixture(t, sdk.Config{})
 	f.advance(2 * time.Minute) // the summarizer's minute is over, research's 10 are not
 	if w := f.do(t, f.summarizer, "GET", "/reports/q3/summary.txt"); w.Code != 403 {
 		t.Errorf("expired summarizer token: status %d, want 403", w.Code)
@@ -369,18 +380,22 @@ func TestExpiryAndLeeway(t *testing.T) {
 	}
 
 	// 30 s past expiry, within a leeway of a minute.
-	g := newFixture(t, Config{Leeway: time.Minute})
+	g := newFixture(t, sdk.Config{Leeway: time.Minute})
 	g.advance(90 * time.Second)
 	if w := g.do(t, g.summarizer, "GET", "/reports/q3/summary.txt"); w.Code != 200 {
 		t.Errorf("within leeway: status %d, want 200", w.Code)
 	}
-	if _, err := NewMiddleware(Config{Service: "s", RootKeys: g.root.Public(), Policy: g.mw.guard.cfg.Policy, Audit: DiscardAudit, Leeway: time.Hour}); err == nil {
+	policy, err := token.ParseAuthorizer(reportsPolicy, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewMiddleware(sdk.Config{Service: "s", RootKeys: g.root.Public(), Policy: policy, Audit: sdk.DiscardAudit, Leeway: time.Hour}, nil); err == nil {
 		t.Error("a leeway of an hour was accepted")
 	}
 }
 
 func TestBudget(t *testing.T) {
-	f := newFixture(t, Config{})
+	f := newFixture(t, sdk.Config{})
 	for i := range 5 {
 		if w := f.do(t, f.summarizer, "GET", "/reports/q3/summary.txt"); w.Code != 200 {
 			t.Fatalf("call %d: status %d", i+1, w.Code)
@@ -395,7 +410,7 @@ func TestBudget(t *testing.T) {
 	if got := w.Header().Get("Retry-After"); got != "55" {
 		t.Errorf("Retry-After %q, want 55", got)
 	}
-	if rec := f.audit.last(t); rec.Outcome != OutcomeOverBudget {
+	if rec := f.audit.last(t); rec.Outcome != sdk.OutcomeOverBudget {
 		t.Errorf("audit outcome %q", rec.Outcome)
 	}
 	// Denied calls do not count; the research token has no budget.
@@ -423,14 +438,15 @@ func TestBudget(t *testing.T) {
 }
 
 func TestRevocation(t *testing.T) {
-	f := newFixture(t, Config{})
+	revoked := sdk.RevocationSet{}
+	f := newFixture(t, sdk.Config{Revocations: revoked})
 	tok, err := token.ParseText(mustToken(t, f.summarizer), f.root.Public(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Revoke the planner's delegation to research: block 1.
-	f.mw.guard.cfg.Revocations = RevocationSet{string(tok.RevocationIDs()[1]): {}}
-	for _, a := range []*Agent{f.research, f.summarizer} {
+	revoked[string(tok.RevocationIDs()[1])] = struct{}{}
+	for _, a := range []*sdk.Agent{f.research, f.summarizer} {
 		w := f.do(t, a, "GET", "/reports/q3/summary.txt")
 		if w.Code != 403 || decodeBody(t, w).Reason != "revoked" {
 			t.Errorf("%s: status %d %s, want 403 revoked", a.Name(), w.Code, w.Body)
@@ -439,13 +455,13 @@ func TestRevocation(t *testing.T) {
 	if w := f.do(t, f.planner, "GET", "/reports/q3/summary.txt"); w.Code != 200 {
 		t.Errorf("planner: status %d, want 200", w.Code)
 	}
-	if rec := f.audit.last(t); rec.Outcome != OutcomeAllow {
+	if rec := f.audit.last(t); rec.Outcome != sdk.OutcomeAllow {
 		t.Errorf("audit %q", rec.Outcome)
 	}
 }
 
 func TestHandlerQueriesTheWorld(t *testing.T) {
-	f := newFixture(t, Config{})
+	f := newFixture(t, sdk.Config{})
 	var got []datalog.Fact
 	var qerr error
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -465,7 +481,7 @@ func TestHandlerQueriesTheWorld(t *testing.T) {
 }
 
 func TestAuditFailureFailsClosed(t *testing.T) {
-	f := newFixture(t, Config{Audit: AuditFunc(func(context.Context, *AuditRecord) error {
+	f := newFixture(t, sdk.Config{Audit: sdk.AuditFunc(func(context.Context, *sdk.AuditRecord) error {
 		return context.DeadlineExceeded
 	})})
 	ran := false
@@ -479,8 +495,8 @@ func TestAuditFailureFailsClosed(t *testing.T) {
 }
 
 func TestConcurrentRequests(t *testing.T) {
-	f := newFixture(t, Config{})
-	agents := []*Agent{f.planner, f.research, f.summarizer}
+	f := newFixture(t, sdk.Config{})
+	agents := []*sdk.Agent{f.planner, f.research, f.summarizer}
 	var wg sync.WaitGroup
 	errs := make(chan string, 64)
 	for g := range 8 {
@@ -516,7 +532,7 @@ func TestConcurrentRequests(t *testing.T) {
 // other names; only blocks whose author the chain establishes name an
 // agent.
 func TestAgentNamesCannotBeSpoofed(t *testing.T) {
-	f := newFixture(t, Config{})
+	f := newFixture(t, sdk.Config{})
 	tok, err := token.ParseText(mustToken(t, f.summarizer), f.root.Public(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -570,7 +586,7 @@ func TestEvaluationLimits(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f := newFixture(t, Config{Policy: a})
+		f := newFixture(t, sdk.Config{Policy: a})
 		w := f.do(t, f.planner, "GET", "/reports/x")
 		if w.Code != tt.status {
 			t.Errorf("%+v: status %d, want %d", tt.limits, w.Code, tt.status)
@@ -578,7 +594,7 @@ func TestEvaluationLimits(t *testing.T) {
 		if tt.status == 503 && w.Header().Get("Retry-After") != "1" {
 			t.Errorf("%+v: Retry-After %q", tt.limits, w.Header().Get("Retry-After"))
 		}
-		if rec := f.audit.last(t); rec.Outcome != OutcomeError || !strings.Contains(rec.Reason, "limit") {
+		if rec := f.audit.last(t); rec.Outcome != sdk.OutcomeError || !strings.Contains(rec.Reason, "limit") {
 			t.Errorf("%+v: audit %+v", tt.limits, rec)
 		}
 	}

@@ -1,6 +1,6 @@
 //go:build linux
 
-package sdk
+package nethttp
 
 import (
 	"bytes"
@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+
+	"github.com/codios/codios/sdk"
 )
 
 // smallDisk mounts a tmpfs of size bytes for one test, as root (CI runs
@@ -37,12 +39,12 @@ func TestAuditDiskFullThenRoom(t *testing.T) {
 	if err := os.WriteFile(filler, make([]byte, 40<<10), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	audit, err := OpenAuditFile(filepath.Join(dir, "audit.log"))
+	audit, err := sdk.OpenAuditFile(filepath.Join(dir, "audit.log"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { audit.Close() })
-	f := newFixture(t, Config{Audit: audit})
+	f := newFixture(t, sdk.Config{Audit: audit})
 	served := 0
 	call := func() int { return faultCall(t, f, f.planner, &served) }
 	refused, okBefore := 0, 0
@@ -78,8 +80,8 @@ func TestAuditDiskFullThenRoom(t *testing.T) {
 		t.Fatal(err)
 	}
 	records := 0
-	if err := ReadAudit(bytes.NewReader(data), func(rec *AuditRecord) error {
-		if rec.Outcome != OutcomeAllow {
+	if err := sdk.ReadAudit(bytes.NewReader(data), func(rec *sdk.AuditRecord) error {
+		if rec.Outcome != sdk.OutcomeAllow {
 			t.Errorf("record %d: outcome %q", records, rec.Outcome)
 		}
 		records++
@@ -100,15 +102,15 @@ func TestAuditDiskFullThenRoom(t *testing.T) {
 // the damaged line and reads the records on both sides of it.
 func TestAuditFileEndsHalfALine(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "audit.log")
-	first := auditLine(t, &AuditRecord{Service: "reports", Outcome: OutcomeAllow})
+	first := auditLine(t, &sdk.AuditRecord{Service: "reports", Outcome: sdk.OutcomeAllow})
 	if err := os.WriteFile(path, append(first, first[:20]...), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	a, err := OpenAuditFile(path)
+	a, err := sdk.OpenAuditFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := a.Audit(t.Context(), &AuditRecord{Service: "reports", Outcome: OutcomeDeny}); err != nil {
+	if err := a.Audit(t.Context(), &sdk.AuditRecord{Service: "reports", Outcome: sdk.OutcomeDeny}); err != nil {
 		t.Fatal(err)
 	}
 	a.Close()
@@ -117,24 +119,24 @@ func TestAuditFileEndsHalfALine(t *testing.T) {
 		t.Fatal(err)
 	}
 	var outcomes []string
-	err = ReadAudit(bytes.NewReader(data), func(rec *AuditRecord) error {
+	err = sdk.ReadAudit(bytes.NewReader(data), func(rec *sdk.AuditRecord) error {
 		outcomes = append(outcomes, rec.Outcome)
 		return nil
 	})
-	var damage *AuditDamageError
+	var damage *sdk.AuditDamageError
 	if !errors.As(err, &damage) || damage.Count != 1 || damage.Lines[0].Line != 2 {
 		t.Fatalf("error %v, want line 2 damaged", err)
 	}
-	if len(outcomes) != 2 || outcomes[1] != OutcomeDeny {
+	if len(outcomes) != 2 || outcomes[1] != sdk.OutcomeDeny {
 		t.Errorf("records read: %v, want allow then deny", outcomes)
 	}
 }
 
-func auditLine(t *testing.T, rec *AuditRecord) []byte {
+func auditLine(t *testing.T, rec *sdk.AuditRecord) []byte {
 	t.Helper()
-	line, err := appendAuditLine(nil, rec)
-	if err != nil {
+	var line bytes.Buffer
+	if err := sdk.NewAuditWriter(&line).Audit(t.Context(), rec); err != nil {
 		t.Fatal(err)
 	}
-	return line
+	return line.Bytes()
 }

@@ -1,4 +1,4 @@
-package sdk
+package nethttp
 
 // Benchmarks of the middleware on the standard request (an authority block
 // and three attenuation blocks, ../shared/bench/standard), beside the
@@ -7,7 +7,7 @@ package sdk
 // ../shared/bench/standard relative to the repository root, or from
 // $CODIOS_BENCH, and skip when neither is there.
 //
-//	go test -run '^$' -bench . -benchmem -count 6 ./sdk | tee new.txt
+//	go test -run '^$' -bench . -benchmem -count 6 ./sdk/nethttp | tee new.txt
 //	benchstat new.txt
 //
 // "What the middleware adds" is MiddlewareStandard/cached/audit=discard
@@ -40,6 +40,7 @@ package sdk
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"net/http"
@@ -55,6 +56,7 @@ import (
 	"time"
 
 	"github.com/codios/codios/datalog"
+	"github.com/codios/codios/sdk"
 	"github.com/codios/codios/token"
 )
 
@@ -81,7 +83,7 @@ func loadStandard(tb testing.TB) *standardRequest {
 	tb.Helper()
 	dir := os.Getenv("CODIOS_BENCH")
 	if dir == "" {
-		dir = filepath.Join("..", "..", "shared", "bench", "standard")
+		dir = filepath.Join("..", "..", "..", "shared", "bench", "standard")
 	}
 	read := func(name string) string {
 		src, err := os.ReadFile(filepath.Join(dir, name))
@@ -130,8 +132,7 @@ func (s *standardRequest) token(tb testing.TB, root *token.PrivateKey) string {
 			tb.Fatal(err)
 		}
 	}
-	data := tok.Serialize()
-	return encodeText(data)
+	return base64.URLEncoding.EncodeToString(tok.Serialize())
 }
 
 // benchPolicyOptions give the policy a time limit of a minute, not
@@ -159,11 +160,11 @@ type benchService struct {
 // are fresh on each call: no cache holds them (the token cache, the
 // signature cache with its decoded blocks, the authorizer's worlds), so
 // that each call verifies every signature and evaluates from scratch.
-func newBenchService(tb testing.TB, audit AuditSink, cacheSize, ntokens int) *benchService {
+func newBenchService(tb testing.TB, audit sdk.AuditSink, cacheSize, ntokens int) *benchService {
 	tb.Helper()
 	fresh := cacheSize < ntokens
 	opts := *benchPolicyOptions
-	cacheBytes := DefaultCacheBytes
+	cacheBytes := sdk.DefaultCacheBytes
 	if fresh {
 		old := token.SetSignatureCacheSize(0)
 		tb.Cleanup(func() { token.SetSignatureCacheSize(old) })
@@ -181,15 +182,14 @@ func newBenchService(tb testing.TB, audit AuditSink, cacheSize, ntokens int) *be
 	for range ntokens {
 		s.tokens = append(s.tokens, s.std.token(tb, s.root))
 	}
-	s.mw, err = NewMiddleware(Config{
+	s.mw, err = NewMiddleware(sdk.Config{
 		Service:  "files",
 		RootKeys: s.root.Public(),
 		Policy:   s.policy,
-		Map:      MapMethod,
 		Cache:    token.NewCache(cacheBytes),
 		Audit:    audit,
 		Now:      func() time.Time { return standardTime },
-	})
+	}, &Options{Map: MapMethod})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -197,11 +197,11 @@ func newBenchService(tb testing.TB, audit AuditSink, cacheSize, ntokens int) *be
 }
 
 // writerAudit is a real audit sink that writes its JSON nowhere.
-func writerAudit() AuditSink { return NewAuditWriter(io.Discard) }
+func writerAudit() sdk.AuditSink { return sdk.NewAuditWriter(io.Discard) }
 
 // fileAudit is the default audit sink, an AuditFile, on /dev/null.
-func fileAudit() AuditSink {
-	f, err := OpenAuditFile(os.DevNull)
+func fileAudit() sdk.AuditSink {
+	f, err := sdk.OpenAuditFile(os.DevNull)
 	if err != nil {
 		panic(err)
 	}
@@ -256,7 +256,7 @@ func BenchmarkEngineFresh(b *testing.B) {
 }
 
 func benchEngine(b *testing.B, cacheSize, ntokens int, facts []datalog.Fact) {
-	s := newBenchService(b, DiscardAudit, cacheSize, ntokens)
+	s := newBenchService(b, sdk.DiscardAudit, cacheSize, ntokens)
 	cache := token.NewCache(s.cacheBytes)
 	req := &token.Request{Time: standardTime, Facts: facts}
 	ctx := context.Background()
@@ -294,13 +294,13 @@ func BenchmarkMiddlewareStandard(b *testing.B) {
 	})
 	for _, tc := range []struct {
 		name               string
-		audit              func() AuditSink
+		audit              func() sdk.AuditSink
 		cacheSize, ntokens int
 	}{
-		{"cached/audit=discard", func() AuditSink { return DiscardAudit }, 1024, 1},
+		{"cached/audit=discard", func() sdk.AuditSink { return sdk.DiscardAudit }, 1024, 1},
 		{"cached/audit=writer", writerAudit, 1024, 1},
 		{"cached/audit=file", fileAudit, 1024, 1},
-		{"fresh/audit=discard", func() AuditSink { return DiscardAudit }, 1, 2},
+		{"fresh/audit=discard", func() sdk.AuditSink { return sdk.DiscardAudit }, 1, 2},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			s := newBenchService(b, tc.audit(), tc.cacheSize, tc.ntokens)
@@ -368,8 +368,8 @@ func newLoadServer(tb testing.TB, handler string) *loadServer {
 	tb.Helper()
 	ls := &loadServer{}
 	audit := fileAudit()
-	s := newBenchService(tb, AuditFunc(func(ctx context.Context, rec *AuditRecord) error {
-		if rec.Outcome != OutcomeAllow {
+	s := newBenchService(tb, sdk.AuditFunc(func(ctx context.Context, rec *sdk.AuditRecord) error {
+		if rec.Outcome != sdk.OutcomeAllow {
 			reason := rec.Reason
 			ls.refused.Store(&reason)
 		}
@@ -406,7 +406,7 @@ func newLoadServer(tb testing.TB, handler string) *loadServer {
 // the middleware would: the token from the header, token.Cache.ParseText,
 // Authorize with the facts the middleware would give, then benchHandler.
 func engineHandler(s *benchService) http.Handler {
-	cache := token.NewCache(DefaultCacheBytes)
+	cache := token.NewCache(sdk.DefaultCacheBytes)
 	pub := s.root.Public()
 	facts := standardFacts()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

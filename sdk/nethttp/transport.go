@@ -1,12 +1,11 @@
-package sdk
+package nethttp
 
 import (
 	"fmt"
 	"net/http"
 	"time"
 
-	"github.com/codios/codios/datalog"
-	"github.com/codios/codios/token"
+	"github.com/codios/codios/sdk"
 )
 
 // DefaultCallTTL is the life of a per-call token when TransportOptions
@@ -18,9 +17,9 @@ type TransportOptions struct {
 	// Base sends the requests; nil means http.DefaultTransport.
 	Base http.RoundTripper
 	// PerCall narrows the token for each call to exactly its method and
-	// path, for CallTTL, so that a token leaked from one call is worth
-	// one call's request, for seconds. It costs a block and a signature
-	// per call.
+	// path, for CallTTL (sdk.Agent.CallToken), so that a token leaked
+	// from one call is worth one call's request, for seconds. It costs a
+	// block and a signature per call.
 	PerCall bool
 	// CallTTL is the life of a per-call token; zero means DefaultCallTTL.
 	CallTTL time.Duration
@@ -29,8 +28,9 @@ type TransportOptions struct {
 }
 
 // Transport returns an http.RoundTripper that sends the agent's token
-// with every request, in an Authorization: Bearer header.
-func (a *Agent) Transport(opts *TransportOptions) http.RoundTripper {
+// with every request, in an Authorization: Bearer header; opts may be
+// nil.
+func Transport(a *sdk.Agent, opts *TransportOptions) http.RoundTripper {
 	t := &transport{agent: a}
 	if opts != nil {
 		t.opts = *opts
@@ -48,7 +48,7 @@ func (a *Agent) Transport(opts *TransportOptions) http.RoundTripper {
 }
 
 type transport struct {
-	agent *Agent
+	agent *sdk.Agent
 	opts  TransportOptions
 }
 
@@ -60,7 +60,7 @@ func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	var text string
 	var err error
 	if t.opts.PerCall {
-		text, err = t.agent.narrow(callBlock(r.Method, r.URL.Path, t.opts.Now().Add(t.opts.CallTTL)))
+		text, err = t.agent.CallToken(r.Method, r.URL.Path, t.opts.Now().Add(t.opts.CallTTL))
 	} else {
 		text, err = t.agent.Token()
 	}
@@ -68,23 +68,9 @@ func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 		if r.Body != nil {
 			r.Body.Close()
 		}
-		return nil, fmt.Errorf("sdk: %s %s: %w", r.Method, r.URL.Path, err)
+		return nil, fmt.Errorf("nethttp: %s %s: %w", r.Method, r.URL.Path, err)
 	}
 	out := r.Clone(r.Context())
 	out.Header.Set("Authorization", "Bearer "+text)
 	return t.opts.Base.RoundTrip(out)
-}
-
-// callBlock is a block that allows one method on one path, until
-// expires.
-func callBlock(method, path string, expires time.Time) *datalog.Program {
-	p := &datalog.Program{}
-	c, err := datalog.ParseCheck(`check if method({method}), path({path})`, &datalog.ParseOptions{
-		Params: datalog.Params{"method": datalog.String(method), "path": datalog.String(path)},
-	})
-	if err != nil {
-		panic("sdk: per-call check does not parse: " + err.Error())
-	}
-	p.Checks = append(p.Checks, c, token.ExpiryCheck(expires))
-	return p
 }

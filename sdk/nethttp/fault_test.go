@@ -1,27 +1,25 @@
-package sdk
+package nethttp
 
 import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/codios/codios/token"
+	"github.com/codios/codios/sdk"
 )
 
 // failingBudgets is a budget store that is down.
 type failingBudgets struct{}
 
-func (failingBudgets) Take(time.Time, []BudgetKey) (bool, time.Duration, error) {
+func (failingBudgets) Take(time.Time, []sdk.BudgetKey) (bool, time.Duration, error) {
 	return false, 0, errors.New("budget store unreachable")
 }
 
 // faultCall sends one call of agent a through the middleware to a handler
 // that counts its runs, and returns the status.
-func faultCall(t *testing.T, f *fixture, a *Agent, served *int) int {
+func faultCall(t *testing.T, f *fixture, a *sdk.Agent, served *int) int {
 	t.Helper()
 	text, err := a.Token()
 	if err != nil {
@@ -34,27 +32,13 @@ func faultCall(t *testing.T, f *fixture, a *Agent, served *int) int {
 	return w.Code
 }
 
-// verified is the token agent a holds, verified with the fixture's root.
-func (f *fixture) verified(t *testing.T, a *Agent) *token.Token {
-	t.Helper()
-	text, err := a.Token()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := token.ParseText(text, f.root.Public(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
-}
-
 // allowRecords counts the allow records of an audit.
 func allowRecords(m *memoryAudit) int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	n := 0
 	for _, rec := range m.recs {
-		if rec.Outcome == OutcomeAllow {
+		if rec.Outcome == sdk.OutcomeAllow {
 			n++
 		}
 	}
@@ -65,7 +49,7 @@ func allowRecords(m *memoryAudit) int {
 // call is served without its allow record, and every call has a record.
 func TestFaults(t *testing.T) {
 	t.Run("budget store fails", func(t *testing.T) {
-		f := newFixture(t, Config{Budgets: failingBudgets{}})
+		f := newFixture(t, sdk.Config{Budgets: failingBudgets{}})
 		served := 0
 		// The summarizer's token declares a budget: the store must be
 		// asked, and failing, the call is refused as unavailable. The
@@ -82,7 +66,7 @@ func TestFaults(t *testing.T) {
 	})
 
 	t.Run("clock jumps", func(t *testing.T) {
-		f := newFixture(t, Config{})
+		f := newFixture(t, sdk.Config{})
 		served := 0
 		if code := faultCall(t, f, f.summarizer, &served); code != http.StatusOK {
 			t.Fatalf("status %d", code)
@@ -107,55 +91,12 @@ func TestFaults(t *testing.T) {
 		}
 	})
 
-	t.Run("revocation file deleted, then replaced", func(t *testing.T) {
-		path := filepath.Join(t.TempDir(), "revoked.txt")
-		if err := AddRevocations(path); err != nil {
-			t.Fatal(err)
-		}
-		rf, err := OpenRevocationFile(path, time.Hour)
-		if err != nil {
-			t.Fatal(err)
-		}
-		clock := time.Now()
-		rf.now = func() time.Time { return clock }
-		f := newFixture(t, Config{Revocations: rf})
-		served := 0
-		if err := os.Remove(path); err != nil {
-			t.Fatal(err)
-		}
-		clock = clock.Add(2 * time.Second)
-		// Deleted: the last list stays in force until it is too old.
-		if code := faultCall(t, f, f.planner, &served); code != http.StatusOK {
-			t.Errorf("list deleted: status %d, want 200 under the last list", code)
-		}
-		clock = clock.Add(2 * time.Hour)
-		if code := faultCall(t, f, f.planner, &served); code != http.StatusServiceUnavailable {
-			t.Errorf("list deleted and too old: status %d, want 503", code)
-		}
-		// Replaced with one that revokes the research agent's block.
-		if err := AddRevocations(path, f.verified(t, f.summarizer).RevocationIDs()[1]); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Chtimes(path, clock, clock); err != nil {
-			t.Fatal(err)
-		}
-		clock = clock.Add(2 * time.Second)
-		if code := faultCall(t, f, f.summarizer, &served); code != http.StatusForbidden {
-			t.Errorf("replaced list revoking block 1: status %d, want 403", code)
-		}
-		if code := faultCall(t, f, f.planner, &served); code != http.StatusOK {
-			t.Errorf("replaced list, block 0 not revoked: status %d, want 200", code)
-		}
-		if allowRecords(f.audit) != served || len(f.audit.recs) != 4 {
-			t.Errorf("served %d, allow records %d, records %d", served, allowRecords(f.audit), len(f.audit.recs))
-		}
-	})
 }
 
 // TestExpiredTokenSaysSo: a call refused by an expiry check says, in its
 // body and its audit record, that the token expired, and when.
 func TestExpiredTokenSaysSo(t *testing.T) {
-	f := newFixture(t, Config{})
+	f := newFixture(t, sdk.Config{})
 	f.advance(2 * time.Hour) // the planner's token is good for one
 	w := f.do(t, f.planner, "GET", "/reports/q3/data.csv")
 	body := decodeBody(t, w)
