@@ -2,9 +2,7 @@ package token
 
 import (
 	"bytes"
-	"crypto/ecdsa"
 	"crypto/ed25519"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding"
@@ -19,6 +17,7 @@ import (
 
 	"github.com/codios/codios/datalog"
 	"github.com/codios/codios/internal/edhost"
+	"github.com/codios/codios/token/internal/p256"
 )
 
 // Algorithm is a signature algorithm: [Ed25519] or [Secp256r1] (ECDSA over
@@ -85,7 +84,7 @@ type PublicKey struct {
 	alg  Algorithm
 	wire []byte // never modified; Bytes returns a copy
 	// ec is the parsed key, for Secp256r1.
-	ec *ecdsa.PublicKey
+	ec *p256.PublicKey
 	// ed is the expanded form of an Ed25519 key, for the keys that verify
 	// many tokens: computed by NewPublicKey, which decodes the key with
 	// it, and by NewPrivateKey when the key first verifies. Nil for the
@@ -121,17 +120,9 @@ func NewPublicKey(alg Algorithm, wire []byte) (PublicKey, error) {
 		if wire[0] != 2 && wire[0] != 3 {
 			return PublicKey{}, fmt.Errorf("%w: secp256r1 public key must start with 02 or 03, not %02x", ErrInvalidKey, wire[0])
 		}
-		x, y := elliptic.UnmarshalCompressed(elliptic.P256(), wire)
-		if x == nil {
-			return PublicKey{}, fmt.Errorf("%w: secp256r1 public key is not a point of the curve", ErrInvalidKey)
-		}
-		uncompressed := make([]byte, 1+2*(p256KeySize-1))
-		uncompressed[0] = 4
-		x.FillBytes(uncompressed[1:p256KeySize])
-		y.FillBytes(uncompressed[p256KeySize:])
-		ec, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), uncompressed)
+		ec, err := p256.ParseCompressed(wire)
 		if err != nil {
-			return PublicKey{}, fmt.Errorf("%w: secp256r1 public key: %w", ErrInvalidKey, err)
+			return PublicKey{}, fmt.Errorf("%w: secp256r1 public key is not a point of the curve", ErrInvalidKey)
 		}
 		return PublicKey{alg: alg, wire: bytes.Clone(wire), ec: ec}, nil
 	}
@@ -249,7 +240,7 @@ func (k PublicKey) Verify(payload, sig []byte) error {
 		return nil
 	default: // Secp256r1: NewPublicKey admits no other
 		h := sha256.Sum256(payload)
-		if !ecdsa.VerifyASN1(k.ec, h[:], sig) {
+		if !p256.Verify(k.ec, h[:], sig) {
 			return fmt.Errorf("%w: secp256r1 signature does not match or is not DER", ErrInvalidSignature)
 		}
 		return nil
@@ -277,7 +268,7 @@ type PrivateKey struct {
 type secretKey struct {
 	raw []byte // the Ed25519 seed or the P-256 scalar, secretSize bytes
 	ed  voied.PrivateKey
-	ec  *ecdsa.PrivateKey
+	ec  *p256.PrivateKey
 }
 
 func (s *secretKey) get() *secretKey { return s }
@@ -338,19 +329,12 @@ func NewPrivateKey(alg Algorithm, secret []byte) (*PrivateKey, error) {
 		// A seed's key is a multiple of the base point: never of small order.
 		return &PrivateKey{public: PublicKey{alg: alg, wire: pub, ed: newEdKey(alg)}, secret: s.get}, nil
 	}
-	ec, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), secret)
+	ec, err := p256.NewPrivateKey(secret)
 	if err != nil {
 		return nil, fmt.Errorf("%w: secp256r1 private key must be a scalar in [1, n-1]", ErrInvalidKey)
 	}
 	s.ec = ec
-	u, err := ec.PublicKey.Bytes()
-	if err != nil {
-		return nil, fmt.Errorf("%w: secp256r1 private key: %w", ErrInvalidKey, err)
-	}
-	wire := make([]byte, p256KeySize)
-	wire[0] = 2 | u[len(u)-1]&1
-	copy(wire[1:], u[1:p256KeySize])
-	return &PrivateKey{public: PublicKey{alg: alg, wire: wire, ec: &ec.PublicKey}, secret: s.get}, nil
+	return &PrivateKey{public: PublicKey{alg: alg, wire: ec.Public().Compressed(), ec: ec.Public()}, secret: s.get}, nil
 }
 
 // ParsePrivateKey decodes the text form of [PrivateKey.SecretText],
@@ -404,7 +388,7 @@ func (k *PrivateKey) Sign(payload []byte) ([]byte, error) {
 		return voied.Sign(s.ed, payload), nil
 	default:
 		h := sha256.Sum256(payload)
-		sig, err := ecdsa.SignASN1(cryptoRand, s.ec, h[:])
+		sig, err := p256.Sign(cryptoRand, s.ec, h[:])
 		if err != nil {
 			return nil, fmt.Errorf("token: signing with secp256r1: %w", err)
 		}

@@ -38,6 +38,27 @@ test("the first call after loading decides correctly", async () => {
   }
 });
 
+test("secp256r1 keys mint, sign and verify inside the module", async () => {
+  // P-256 is the engine's own code (token/internal/p256), never the host's.
+  const engine = await loadEngine();
+  const root = engine.callJSON("key_generate", { algorithm: "secp256r1" });
+  assert.ok(root.public.startsWith("secp256r1/"), root.public);
+  const tok = mint(engine, root);
+  const d = engine.callJSON("authorize", { token: tok, root_key: root.public, policy: standard.policy, time: "2026-12-04T00:00:00Z" });
+  assert.equal(d.allowed, true, JSON.stringify(d));
+  const other = engine.callJSON("key_generate", { algorithm: "secp256r1" });
+  assert.throws(() => engine.callJSON("authorize", { token: tok, root_key: other.public, policy: standard.policy }),
+    (e) => e instanceof CodiosError && e.code === Code.invalid_token);
+  // A block signed by a secp256r1 third party appends and verifies.
+  const third = engine.callJSON("key_generate", { algorithm: "secp256r1" });
+  const request = engine.callJSON("thirdparty_request", { token: tok }).bytes;
+  const block = engine.callJSON("thirdparty_sign", { request, block: 'check if operation("read");', private_key: third.private }).bytes;
+  const appended = engine.callJSON("thirdparty_append", { token: tok, block }).token;
+  const info = engine.callJSON("inspect", { token: appended, root_key: root.public });
+  assert.equal(info.verified, true);
+  assert.equal(info.blocks.at(-1).external_key, third.public);
+});
+
 test("errors cross as CodiosErrors with the contract's codes", async () => {
   const engine = await loadEngine();
   const cases = [
