@@ -2,7 +2,6 @@ package token
 
 import (
 	"bytes"
-	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding"
@@ -47,10 +46,12 @@ var ed25519Options = &voied.Options{Verify: &voied.VerifyOptions{AllowNonCanonic
 
 // Sizes of keys and signatures on the wire.
 const (
-	// ed25519KeySize is a compressed Edwards y coordinate with the sign of x.
-	ed25519KeySize = ed25519.PublicKeySize
+	// ed25519KeySize is a compressed Edwards y coordinate with the sign of
+	// x. (Written out: importing crypto/ed25519 for its constants would
+	// link its whole curve into the WebAssembly build, beside voi's.)
+	ed25519KeySize = 32
 	// ed25519SignatureSize is R || S.
-	ed25519SignatureSize = ed25519.SignatureSize
+	ed25519SignatureSize = 64
 	// p256KeySize is a compressed SEC 1 point: 02 or 03, then x.
 	p256KeySize = 33
 	// secretSize is an Ed25519 seed or a big-endian P-256 scalar.

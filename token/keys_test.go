@@ -32,6 +32,12 @@ func mustHex(t testing.TB, s string) []byte {
 }
 
 // TestRFC8032Vector1 is test 1 of RFC 8032, section 7.1: the empty message.
+// The sizes keys.go writes out are crypto/ed25519's.
+var (
+	_ = [1]struct{}{}[ed25519KeySize-ed25519.PublicKeySize]
+	_ = [1]struct{}{}[ed25519SignatureSize-ed25519.SignatureSize]
+)
+
 func TestRFC8032Vector1(t *testing.T) {
 	seed := mustHex(t, "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
 	pub := mustHex(t, "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
