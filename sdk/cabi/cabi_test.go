@@ -64,6 +64,23 @@ func TestOutsideGo(t *testing.T) {
 		}
 		run(t, true, py, "test.py", lib, std)
 	})
+	t.Run("Python/corpus", func(t *testing.T) {
+		if pyErr != nil {
+			t.Skip("python3 is not installed: the Python corpus run is skipped")
+		}
+		corpus, err := filepath.Abs("../testdata/corpus")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Read here too, so that go test's cache sees a changed corpus.
+		files, _ := filepath.Glob(filepath.Join(corpus, "*"))
+		for _, f := range files {
+			if _, err := os.ReadFile(f); err != nil {
+				t.Fatal(err)
+			}
+		}
+		run(t, true, py, "corpus.py", lib, corpus)
+	})
 }
 
 // TestHeaderDeclaresEveryExport keeps codios.h, the documented interface,
