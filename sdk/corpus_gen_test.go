@@ -13,11 +13,11 @@ import (
 	"github.com/codios/codios/token"
 )
 
-// The corpus's inputs are made here, once, by go test ./sdk -run
-// TestCorpus -update: tokens carry fresh random keys, so they are stored,
-// not re-made on every run. The expected verdicts are the engine's,
-// recorded by the same run and reviewed in the diff; each step also says
-// by hand which outcome and status it must have.
+// The corpus's case files are made here by go test ./sdk -run TestCorpus
+// -mint: tokens carry fresh random keys, so they are stored, not re-made
+// on every run. The verdicts are the engine's, recorded by -mint or, from
+// the stored case files, -update, and reviewed in the diff; each step also
+// says by hand which outcome and status it must have.
 
 // corpusTime is every corpus request's time.
 var corpusTime = time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)

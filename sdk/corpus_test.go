@@ -1,7 +1,6 @@
 package sdk_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -31,10 +30,14 @@ import (
 // A case is two files: <name>.json, its guard configuration and requests
 // in guard_new's and guard_check's JSON with the outcome and status each
 // step must have, and <name>.verdicts.jsonl, the exact bytes of each
-// step's verdict, one per line, with "latency_us" set to 0. Every host
+// step's verdict, one per line, with "latency_us" set to 0. -mint writes
+// the case files anew (fresh tokens), -update only the verdicts. Every host
 // compares its verdict bytes, so that an audit record differs nowhere.
 
-var updateCorpus = flag.Bool("update", false, "mint the corpus's tokens and record its verdicts anew")
+var (
+	updateCorpus = flag.Bool("update", false, "record the corpus's verdicts anew, from its case files")
+	mintCorpus   = flag.Bool("mint", false, "write the corpus's case files anew, with fresh tokens, and record their verdicts")
+)
 
 const corpusDir = "testdata/corpus"
 
@@ -69,8 +72,11 @@ var latency = regexp.MustCompile(`"latency_us":[0-9.eE+-]+`)
 func normalVerdict(b []byte) []byte { return latency.ReplaceAll(b, []byte(`"latency_us":0`)) }
 
 func TestCorpus(t *testing.T) {
-	if *updateCorpus {
-		writeCorpus(t)
+	if *mintCorpus {
+		mintCorpusFiles(t)
+	}
+	if *mintCorpus || *updateCorpus {
+		recordCorpusVerdicts(t)
 	}
 	cases, verdicts := readCorpus(t)
 	outcomes, statuses := map[string]bool{}, map[int]bool{}
@@ -100,7 +106,7 @@ func readCorpus(t *testing.T) ([]corpusCase, [][][]byte) {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join(corpusDir, "*.json"))
 	if err != nil || len(files) == 0 {
-		t.Fatalf("no corpus in %s (go test ./sdk -run TestCorpus -update makes it): %v", corpusDir, err)
+		t.Fatalf("no corpus in %s (go test ./sdk -run TestCorpus -mint makes it): %v", corpusDir, err)
 	}
 	var cases []corpusCase
 	var verdicts [][][]byte
@@ -277,9 +283,9 @@ func jsonEqualBytes(body []byte, verdict json.RawMessage) bool {
 	return json.Compact(&a, body) == nil && json.Compact(&b, verdict) == nil && bytes.Equal(a.Bytes(), b.Bytes())
 }
 
-// writeCorpus mints the corpus anew and records the engine's verdicts,
-// for review in the diff.
-func writeCorpus(t *testing.T) {
+// mintCorpusFiles writes the case files anew: fresh keys and tokens, so
+// every token in the corpus changes.
+func mintCorpusFiles(t *testing.T) {
 	ct := mintCorpusTokens(t)
 	old, _ := filepath.Glob(filepath.Join(corpusDir, "*"))
 	for _, f := range old {
@@ -295,16 +301,30 @@ func writeCorpus(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		name := filepath.Join(corpusDir, c["name"].(string))
-		if err := os.WriteFile(name+".json", append(data, '\n'), 0o644); err != nil {
+		name := filepath.Join(corpusDir, c["name"].(string)+".json")
+		if err := os.WriteFile(name, append(data, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// recordCorpusVerdicts records the engine's verdict of every step of the
+// case files, for review in the diff.
+func recordCorpusVerdicts(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(corpusDir, "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no case files in %s: %v", corpusDir, err)
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
 			t.Fatal(err)
 		}
 		var cc corpusCase
 		if err := json.Unmarshal(data, &cc); err != nil {
-			t.Fatal(err)
+			t.Fatalf("%s: %v", f, err)
 		}
 		var lines bytes.Buffer
-		w := bufio.NewWriter(&lines)
 		out, e := hostapi.Call("guard_new", cc.Guard)
 		if e != nil {
 			t.Fatalf("%s: guard_new: %v", cc.Name, e)
@@ -318,12 +338,11 @@ func writeCorpus(t *testing.T) {
 			if e != nil {
 				t.Fatalf("%s: guard_check: %v", cc.Name, e)
 			}
-			w.Write(normalVerdict(v))
-			w.WriteByte('\n')
+			lines.Write(normalVerdict(v))
+			lines.WriteByte('\n')
 		}
 		hostapi.Release(h.Handle)
-		w.Flush()
-		if err := os.WriteFile(name+".verdicts.jsonl", lines.Bytes(), 0o644); err != nil {
+		if err := os.WriteFile(strings.TrimSuffix(f, ".json")+".verdicts.jsonl", lines.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}

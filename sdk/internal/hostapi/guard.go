@@ -293,8 +293,14 @@ func guardCheck(h uint64, req []byte) ([]byte, *Error) {
 		return nil, classify(err, Internal)
 	}
 	chain := []byte("[]")
-	if vd.Auth != nil && vd.Auth.Chain != nil {
+	switch {
+	case vd.Auth != nil && vd.Auth.Chain != nil:
 		if chain, err = g.chainJSON(vd.Auth); err != nil {
+			return nil, classify(err, Internal)
+		}
+	case len(vd.Record.Chain) > 0:
+		// A refused token that verified: its chain says whose block it was.
+		if chain, err = json.Marshal(vd.Record.Chain); err != nil {
 			return nil, classify(err, Internal)
 		}
 	}
