@@ -116,6 +116,19 @@ func (m *chainMemo) get(tok *token.Token) (*chain, error) {
 	return c, nil
 }
 
+// Chain is a verified token's delegation chain, as the audit trail
+// records it: one Hop per block, the authority block first. A block's
+// agent name counts only when its author is established (see readChain),
+// so tok must come from verification with the root key. An error is a
+// malformed budget, which makes the token invalid.
+func Chain(tok *token.Token) ([]Hop, error) {
+	c, err := readChain(tok)
+	if err != nil {
+		return nil, err
+	}
+	return c.hops, nil
+}
+
 // readChain reads the delegation facts of every block. A malformed
 // budget is an error: the token claims a limit that cannot be enforced.
 //

@@ -14,7 +14,7 @@ func build(t *testing.T) (dir, lib string) {
 	t.Helper()
 	goBin, err := exec.LookPath("go")
 	if err != nil {
-		t.Skip("no go command to build the library with")
+		skip(t, "no go command to build the library with")
 	}
 	dir = t.TempDir()
 	lib = filepath.Join(dir, "libcodios1.so")
@@ -23,6 +23,17 @@ func build(t *testing.T) (dir, lib string) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	return dir, lib
+}
+
+// skip skips a test whose tool is missing, except where
+// CODIOS_REQUIRE_TOOLS is set (scripts/test sets it): there a missing tool
+// fails, so that a suite cannot pass by not running.
+func skip(t *testing.T, why string) {
+	t.Helper()
+	if os.Getenv("CODIOS_REQUIRE_TOOLS") != "" {
+		t.Fatal(why + " (and CODIOS_REQUIRE_TOOLS is set)")
+	}
+	t.Skip(why)
 }
 
 // run runs a command in testdata; a test program must print "ok" last.
@@ -42,7 +53,7 @@ func TestOutsideGo(t *testing.T) {
 	gcc, gccErr := exec.LookPath("gcc")
 	py, pyErr := exec.LookPath("python3")
 	if gccErr != nil && pyErr != nil {
-		t.Skip("neither gcc nor python3 is installed: the C ABI is not tested from outside Go")
+		skip(t, "neither gcc nor python3 is installed: the C ABI is not tested from outside Go")
 	}
 	dir, lib := build(t)
 	std, err := filepath.Abs("testdata/standard")
@@ -51,7 +62,7 @@ func TestOutsideGo(t *testing.T) {
 	}
 	t.Run("C", func(t *testing.T) {
 		if gccErr != nil {
-			t.Skip("gcc is not installed: the C test is skipped")
+			skip(t, "gcc is not installed: the C test is skipped")
 		}
 		bin := filepath.Join(dir, "test")
 		run(t, false, gcc, "-Wall", "-Wextra", "-Werror", "-O1", "-I..", "-o", bin, "test.c",
@@ -60,9 +71,26 @@ func TestOutsideGo(t *testing.T) {
 	})
 	t.Run("Python", func(t *testing.T) {
 		if pyErr != nil {
-			t.Skip("python3 is not installed: the Python test is skipped")
+			skip(t, "python3 is not installed: the Python test is skipped")
 		}
 		run(t, true, py, "test.py", lib, std)
+	})
+	t.Run("Python/corpus", func(t *testing.T) {
+		if pyErr != nil {
+			skip(t, "python3 is not installed: the Python corpus run is skipped")
+		}
+		corpus, err := filepath.Abs("../testdata/corpus")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Read here too, so that go test's cache sees a changed corpus.
+		files, _ := filepath.Glob(filepath.Join(corpus, "*"))
+		for _, f := range files {
+			if _, err := os.ReadFile(f); err != nil {
+				t.Fatal(err)
+			}
+		}
+		run(t, true, py, "corpus.py", lib, corpus)
 	})
 }
 

@@ -27,6 +27,14 @@ type GuardConfig struct {
 	Leeway             string           `json:"leeway,omitempty"`
 	ExposeFailedChecks bool             `json:"expose_failed_checks,omitempty"`
 	CacheBytes         int              `json:"cache_bytes,omitempty"`
+	Limits             *LimitsConf      `json:"limits,omitempty"`
+}
+
+// LimitsConf bounds the tokens a guard accepts; a zero or missing field
+// keeps token.DefaultLimits' value.
+type LimitsConf struct {
+	MaxTokenBytes int `json:"max_token_bytes,omitempty"`
+	MaxBlocks     int `json:"max_blocks,omitempty"`
 }
 
 // RootKey is a root key and its optional id.
@@ -69,15 +77,32 @@ func (g *guard) Close() error {
 
 // GuardNew makes a guard and returns its handle.
 func GuardNew(in *GuardConfig) (HandleOut, *Error) {
-	var cfg sdk.Config
+	cfg, audit, e := Config(in)
+	if e != nil {
+		return HandleOut{}, e
+	}
+	g := &guard{audit: audit}
+	var err error
+	if g.g, err = sdk.NewGuard(cfg); err != nil {
+		g.Close()
+		return HandleOut{}, classify(err, BadArgument)
+	}
+	return HandleOut{put(g)}, nil
+}
+
+// Config is the guard configuration in, as sdk.Config: what guard_new
+// makes its guard of, and what the corpus gives the net/http middleware
+// so that both hosts decide from one configuration. The audit file, if
+// one is named, is opened, and the caller closes it.
+func Config(in *GuardConfig) (cfg sdk.Config, audit *sdk.AuditFile, e *Error) {
 	cfg.Service = in.Service
 	switch {
 	case len(in.RootKeys) == 0:
-		return HandleOut{}, errorf(BadArgument, "hostapi: root_keys is required")
+		return cfg, nil, errorf(BadArgument, "hostapi: root_keys is required")
 	case len(in.RootKeys) == 1 && in.RootKeys[0].ID == nil:
 		k, e := publicKey(in.RootKeys[0].Key)
 		if e != nil {
-			return HandleOut{}, e
+			return cfg, nil, e
 		}
 		cfg.RootKeys = k
 	default:
@@ -85,11 +110,11 @@ func GuardNew(in *GuardConfig) (HandleOut, *Error) {
 		for _, rk := range in.RootKeys {
 			k, e := publicKey(rk.Key)
 			if e != nil {
-				return HandleOut{}, e
+				return cfg, nil, e
 			}
 			if rk.ID == nil {
 				if set.Default != nil {
-					return HandleOut{}, errorf(BadArgument, "hostapi: two root keys without id")
+					return cfg, nil, errorf(BadArgument, "hostapi: two root keys without id")
 				}
 				set.Default = &k
 				continue
@@ -100,12 +125,12 @@ func GuardNew(in *GuardConfig) (HandleOut, *Error) {
 	}
 	pol, err := token.ParseAuthorizer(in.Policy, params(in.Params), &token.AuthorizerOptions{Filename: in.PolicyFile})
 	if err != nil {
-		return HandleOut{}, classify(err, Parse)
+		return cfg, nil, classify(err, Parse)
 	}
 	cfg.Policy = pol
 	if in.Leeway != "" {
 		if cfg.Leeway, err = time.ParseDuration(in.Leeway); err != nil {
-			return HandleOut{}, errorf(BadArgument, "hostapi: leeway: %v", err)
+			return cfg, nil, errorf(BadArgument, "hostapi: leeway: %v", err)
 		}
 	}
 	cfg.ExposeFailedChecks = in.ExposeFailedChecks
@@ -115,17 +140,17 @@ func GuardNew(in *GuardConfig) (HandleOut, *Error) {
 	if r := in.Revocations; r != nil {
 		switch {
 		case r.File != "" && len(r.IDs) > 0:
-			return HandleOut{}, errorf(BadArgument, "hostapi: revocations: ids or file, not both")
+			return cfg, nil, errorf(BadArgument, "hostapi: revocations: ids or file, not both")
 		case r.File != "":
 			var age time.Duration
 			if r.MaxAge != "" {
 				if age, err = time.ParseDuration(r.MaxAge); err != nil {
-					return HandleOut{}, errorf(BadArgument, "hostapi: revocations.max_age: %v", err)
+					return cfg, nil, errorf(BadArgument, "hostapi: revocations.max_age: %v", err)
 				}
 			}
 			f, err := sdk.OpenRevocationFile(r.File, age)
 			if err != nil {
-				return HandleOut{}, classify(err, IO)
+				return cfg, nil, classify(err, IO)
 			}
 			cfg.Revocations = f
 		default:
@@ -133,34 +158,42 @@ func GuardNew(in *GuardConfig) (HandleOut, *Error) {
 			for _, id := range r.IDs {
 				b, err := hexBytes(id)
 				if err != nil {
-					return HandleOut{}, errorf(BadArgument, "hostapi: revocations.ids: %v", err)
+					return cfg, nil, errorf(BadArgument, "hostapi: revocations.ids: %v", err)
 				}
 				set[string(b)] = struct{}{}
 			}
 			cfg.Revocations = set
 		}
 	}
-	g := &guard{}
+	if l := in.Limits; l != nil {
+		lim := token.DefaultLimits()
+		if l.MaxTokenBytes < 0 || l.MaxBlocks < 0 {
+			return cfg, nil, errorf(BadArgument, "hostapi: limits: limits must not be negative")
+		}
+		if l.MaxTokenBytes > 0 {
+			lim.MaxTokenBytes = l.MaxTokenBytes
+		}
+		if l.MaxBlocks > 0 {
+			lim.Datalog.MaxBlocks = l.MaxBlocks
+		}
+		cfg.Limits = &lim
+	}
 	switch a := in.Audit; {
 	case a.File != "" && a.Host:
-		return HandleOut{}, errorf(BadArgument, "hostapi: audit: file or host, not both")
+		return cfg, nil, errorf(BadArgument, "hostapi: audit: file or host, not both")
 	case a.File != "":
 		f, err := sdk.OpenAuditFile(a.File)
 		if err != nil {
-			return HandleOut{}, classify(err, IO)
+			return cfg, nil, classify(err, IO)
 		}
-		g.audit, cfg.Audit = f, f
+		audit, cfg.Audit = f, f
 	case a.Host:
 		// The verdict carries the record; the host writes it.
 		cfg.Audit = sdk.AuditFunc(func(context.Context, *sdk.AuditRecord) error { return nil })
 	default:
-		return HandleOut{}, errorf(BadArgument, `hostapi: audit is required: {"file": path} or {"host": true}`)
+		return cfg, nil, errorf(BadArgument, `hostapi: audit is required: {"file": path} or {"host": true}`)
 	}
-	if g.g, err = sdk.NewGuard(cfg); err != nil {
-		g.Close()
-		return HandleOut{}, classify(err, BadArgument)
-	}
-	return HandleOut{put(g)}, nil
+	return cfg, audit, nil
 }
 
 // GuardRequest is guard_check's request (CONTRACT.md).
@@ -260,8 +293,14 @@ func guardCheck(h uint64, req []byte) ([]byte, *Error) {
 		return nil, classify(err, Internal)
 	}
 	chain := []byte("[]")
-	if vd.Auth != nil && vd.Auth.Chain != nil {
+	switch {
+	case vd.Auth != nil && vd.Auth.Chain != nil:
 		if chain, err = g.chainJSON(vd.Auth); err != nil {
+			return nil, classify(err, Internal)
+		}
+	case len(vd.Record.Chain) > 0:
+		// A refused token that verified: its chain says whose block it was.
+		if chain, err = json.Marshal(vd.Record.Chain); err != nil {
 			return nil, classify(err, Internal)
 		}
 	}

@@ -132,8 +132,11 @@ func TestInspectSealThirdParty(t *testing.T) {
 	if b := blocks[1].(map[string]any); b["signer"] != "holder of block 0" || !strings.Contains(b["source"].(string), "starts_with") {
 		t.Fatal(b)
 	}
-	if u := call(t, "inspect", map[string]any{"token": tok}); u["verified"] != false {
-		t.Fatal(u)
+	if chain := i["chain"].([]any); len(chain) != 4 || chain[2].(map[string]any)["revocation_id"] != i["revocation_ids"].([]any)[2] {
+		t.Fatalf("chain: %v", chain)
+	}
+	if u := call(t, "inspect", map[string]any{"token": tok}); u["verified"] != false || u["chain"] != nil {
+		t.Fatalf("an unverified token has no chain: %v", u)
 	}
 	s := call(t, "seal", map[string]any{"token": tok})["token"].(string)
 	fail(t, "attenuate", `{"token":"`+s+`","block":"check if true;"}`, InvalidTok, "sealed")
@@ -150,6 +153,9 @@ func TestInspectSealThirdParty(t *testing.T) {
 	i = call(t, "inspect", map[string]any{"token": tok3, "root_key": root})
 	if b := i["blocks"].([]any)[4].(map[string]any); b["external_key"] != tp["public"] {
 		t.Fatal(b)
+	}
+	if hop := i["chain"].([]any)[4].(map[string]any); hop["signer"] != tp["public"] || hop["agent"] != nil {
+		t.Fatalf("a third party no earlier block names is a signer, not an agent: %v", hop)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/codios/codios/datalog"
 	"github.com/codios/codios/internal/decisionjson"
 	"github.com/codios/codios/internal/explain"
+	"github.com/codios/codios/sdk"
 	"github.com/codios/codios/token"
 )
 
@@ -350,6 +351,9 @@ type InspectOut struct {
 	RootKeyID     *uint32    `json:"root_key_id,omitempty"`
 	Blocks        []BlockOut `json:"blocks"`
 	RevocationIDs []string   `json:"revocation_ids"`
+	// Chain is the delegation chain, only of a verified token: who
+	// delegated to whom cannot be told from unverified signatures.
+	Chain []sdk.Hop `json:"chain,omitempty"`
 }
 
 // BlockOut is one block.
@@ -379,6 +383,9 @@ func Inspect(in *InspectIn) (InspectOut, *Error) {
 		blocks, out.Verified, out.Sealed = t.Blocks(), true, t.Sealed()
 		if id, ok := t.RootKeyID(); ok {
 			out.RootKeyID = &id
+		}
+		if out.Chain, err = sdk.Chain(t); err != nil {
+			return out, classify(err, InvalidTok)
 		}
 	} else {
 		u, e := unverified(in.Token)
