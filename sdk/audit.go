@@ -44,7 +44,7 @@ type AuditRecord struct {
 	// FailedChecks are the checks that failed, with their blocks and the
 	// agents that wrote them.
 	FailedChecks []AuditCheck `json:"failed_checks,omitempty"`
-	// LatencyMicros is the time the middleware took to decide.
+	// LatencyMicros is the time the guard took to decide.
 	LatencyMicros float64 `json:"latency_us"`
 	// RootKeyID is the root key id the token names, if any.
 	RootKeyID *uint32 `json:"root_key_id,omitempty"`
@@ -52,7 +52,7 @@ type AuditRecord struct {
 	// when the token did not verify.
 	Chain []Hop `json:"chain,omitempty"`
 
-	chainJSON json.RawMessage // Chain encoded, when the middleware has it already
+	chainJSON json.RawMessage // Chain encoded, when the guard has it already
 }
 
 // AuditPolicy is the matched policy in an audit record: its index among
@@ -97,7 +97,7 @@ var DiscardAudit AuditSink = AuditFunc(func(context.Context, *AuditRecord) error
 // with the record's fields as attributes, so that an audit log may be
 // shared with the service's slog output; ReadAudit reads it back. The
 // lines are written by hand rather than through slog: that is a third of
-// the middleware's own cost per call, and a record is always the same
+// the guard's own cost per call, and a record is always the same
 // few fields. It is safe for concurrent use.
 type AuditWriter struct {
 	mu  sync.Mutex
@@ -126,7 +126,7 @@ func (a *AuditWriter) Audit(_ context.Context, rec *AuditRecord) error {
 // AuditFile is an audit log in a file, appended to. A write that fails
 // (a full disk, say) is undone: the file is cut back to the end of the
 // last whole record, so that the next record does not end up glued to
-// half of one, and the call fails (the middleware then serves nothing).
+// half of one, and the call fails (the guard then answers 503).
 // If even cutting it back fails, every record is refused until it
 // succeeds. A file found ending in half a line, left by a crash, gets a
 // newline before the first record, so that the damage stays on its own

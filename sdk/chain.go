@@ -67,14 +67,14 @@ const (
 	MaxTokenBudgets = 16
 )
 
-// chain is what the middleware reads from a verified token's blocks.
+// chain is what the guard reads from a verified token's blocks.
 type chain struct {
 	hops    []Hop
 	json    json.RawMessage // hops, as audit records write them
 	budgets []BudgetKey
 }
 
-// maxChainMemoBytes bounds the tokens a middleware's chain memo keeps
+// maxChainMemoBytes bounds the tokens a guard's chain memo keeps
 // alive, by their estimated memory: as much as the default token cache.
 const maxChainMemoBytes = DefaultCacheBytes
 

@@ -15,7 +15,7 @@ var (
 	// bounds.
 	ErrInvalidBudget = errors.New("sdk: invalid budget")
 	// ErrStaleRevocations is a revocation list older than its maximum
-	// age: it may miss a revocation, so the middleware fails closed.
+	// age: it may miss a revocation, so the guard fails closed.
 	ErrStaleRevocations = errors.New("sdk: revocation list too old")
 	// ErrIncompleteRevocations is a revocation list without its end line,
 	// or with more after it: most likely a file caught while being

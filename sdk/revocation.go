@@ -15,7 +15,7 @@ import (
 )
 
 // Revocations tells whether a block's revocation id is revoked. An error
-// fails closed: the middleware refuses the call (503) rather than risk
+// fails closed: the guard refuses the call (503) rather than risk
 // honouring a revoked token. id is the token's own: read it, do not
 // modify or keep it.
 type Revocations interface {
