@@ -179,26 +179,7 @@ func agree(t *testing.T, what string, checks []sigCheck) {
 // voi's batch gives the first), with the key as NewPublicKey decodes it
 // (expanded) and as a token carries it.
 func TestSpeccheckVectors(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("testdata", "ed25519_speccheck.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var file struct {
-		Vectors []struct {
-			Case      int
-			Message   string
-			PublicKey string `json:"pub_key"`
-			Signature string
-			Valid     bool
-			Reason    string
-		}
-	}
-	if err := json.Unmarshal(data, &file); err != nil {
-		t.Fatal(err)
-	}
-	if len(file.Vectors) != 12 {
-		t.Fatalf("%d vectors, want the paper's 12", len(file.Vectors))
-	}
+	vectors := speccheckVectors(t)
 	signer := mustKey(t, Ed25519)
 	goodPayload := []byte("a good signature beside the vector")
 	goodSig, err := signer.Sign(goodPayload)
@@ -206,7 +187,7 @@ func TestSpeccheckVectors(t *testing.T) {
 		t.Fatal(err)
 	}
 	good := sigCheck{key: signer.Public(), payload: goodPayload, sig: goodSig}
-	for _, v := range file.Vectors {
+	for _, v := range vectors {
 		t.Run(fmt.Sprintf("case %d", v.Case), func(t *testing.T) {
 			wire := mustHex(t, v.PublicKey)
 			decoded, err := NewPublicKey(Ed25519, wire)
@@ -287,4 +268,32 @@ func TestSmallOrderEncodings(t *testing.T) {
 			t.Fatalf("%x: smallOrder %v", enc, smallOrder(enc))
 		}
 	}
+}
+
+// speccheckVector is one of the 12 vectors of "Taming the many EdDSAs".
+type speccheckVector struct {
+	Case      int
+	Message   string
+	PublicKey string `json:"pub_key"`
+	Signature string
+	Valid     bool
+	Reason    string
+}
+
+// speccheckVectors reads testdata/ed25519_speccheck.json, the one copy of
+// the paper's vectors.
+func speccheckVectors(t *testing.T) []speccheckVector {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "ed25519_speccheck.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file struct{ Vectors []speccheckVector }
+	if err := json.Unmarshal(data, &file); err != nil {
+		t.Fatal(err)
+	}
+	if len(file.Vectors) != 12 {
+		t.Fatalf("%d vectors, want the paper's 12", len(file.Vectors))
+	}
+	return file.Vectors
 }
