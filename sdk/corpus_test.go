@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"net/http"
@@ -17,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/codios/codios/datalog"
 	"github.com/codios/codios/sdk"
 	"github.com/codios/codios/sdk/internal/hostapi"
 	"github.com/codios/codios/sdk/nethttp"
@@ -103,83 +101,6 @@ func TestCorpus(t *testing.T) {
 	}
 }
 
-func readCorpus(t *testing.T) ([]corpusCase, [][][]byte) {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join(corpusDir, "*.json"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no corpus in %s (go test ./sdk -run TestCorpus -mint makes it): %v", corpusDir, err)
-	}
-	var cases []corpusCase
-	var verdicts [][][]byte
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var c corpusCase
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&c); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		lines, err := os.ReadFile(strings.TrimSuffix(f, ".json") + ".verdicts.jsonl")
-		if err != nil {
-			t.Fatal(err)
-		}
-		v := bytes.Split(bytes.TrimSuffix(lines, []byte("\n")), []byte("\n"))
-		if len(v) != len(c.Steps) {
-			t.Fatalf("%s: %d steps, %d verdicts", f, len(c.Steps), len(v))
-		}
-		cases, verdicts = append(cases, c), append(verdicts, v)
-	}
-	return cases, verdicts
-}
-
-// runCorpusHostAPI decides a case through hostapi, as the C ABI and the
-// WebAssembly build do, and wants each verdict's recorded bytes.
-func runCorpusHostAPI(t *testing.T, c corpusCase, want [][]byte) {
-	out, e := hostapi.Call("guard_new", c.Guard)
-	if e != nil {
-		t.Fatalf("guard_new: %v", e)
-	}
-	var h hostapi.HandleOut
-	if err := json.Unmarshal(out, &h); err != nil {
-		t.Fatal(err)
-	}
-	defer hostapi.Release(h.Handle)
-	for i, s := range c.Steps {
-		got, e := hostapi.GuardCheck(h.Handle, s.Request)
-		if e != nil {
-			t.Fatalf("step %d: guard_check: %v", i+1, e)
-		}
-		got = normalVerdict(got)
-		var v corpusVerdict
-		if err := json.Unmarshal(got, &v); err != nil {
-			t.Fatalf("step %d: %v", i+1, err)
-		}
-		if v.Outcome != s.Expect.Outcome || v.Status != s.Expect.Status {
-			t.Errorf("hostapi step %d: %s %d, the case expects %s %d", i+1, v.Outcome, v.Status, s.Expect.Outcome, s.Expect.Status)
-		}
-		if !bytes.Equal(got, want[i]) {
-			t.Errorf("hostapi step %d: verdict\n got %s\nwant %s", i+1, got, want[i])
-		}
-	}
-}
-
-// corpusRequest is what the middleware test reads of a step's request.
-type corpusRequest struct {
-	Authorization []string `json:"authorization"`
-	RequestID     string   `json:"request_id"`
-	Method        string   `json:"method"`
-	Path          string   `json:"path"`
-	Host          string   `json:"host"`
-	Time          string   `json:"time"`
-	Operation     *string  `json:"operation"`
-	Resource      *string  `json:"resource"`
-	Facts         []string `json:"facts"`
-	MapError      string   `json:"map_error"`
-}
-
 // runCorpusMiddleware serves a case's requests through the net/http
 // middleware over the same configuration, and wants the status, headers,
 // body and audit record of each recorded verdict.
@@ -195,7 +116,9 @@ func runCorpusMiddleware(t *testing.T, c corpusCase, want [][]byte) {
 	if file != nil {
 		defer file.Close()
 	}
-	var step corpusRequest
+	// step is the request being served, read by hostapi as guard_check
+	// reads it: the middleware's clock and mapping give what it says.
+	var step *sdk.GuardRequest
 	var record []byte
 	sink := cfg.Audit
 	cfg.Audit = sdk.AuditFunc(func(ctx context.Context, rec *sdk.AuditRecord) error {
@@ -207,28 +130,19 @@ func runCorpusMiddleware(t *testing.T, c corpusCase, want [][]byte) {
 		return sink.Audit(ctx, rec)
 	})
 	cfg.Now = func() time.Time {
-		at, err := time.Parse(time.RFC3339Nano, step.Time)
-		if err != nil {
-			t.Fatal(err)
+		if step.Time.IsZero() {
+			return time.Now() // as the guard does for a request without a time
 		}
-		return at
+		return step.Time
 	}
 	mapFn := func(r *http.Request) (sdk.Action, error) {
-		if step.MapError != "" {
-			return sdk.Action{}, errors.New(step.MapError)
+		switch {
+		case step.MapError != nil:
+			return sdk.Action{}, step.MapError
+		case step.Action != nil:
+			return *step.Action, nil
 		}
-		if step.Operation == nil && step.Resource == nil && step.Facts == nil {
-			return nethttp.MapMethod(r)
-		}
-		act := sdk.Action{Operation: *step.Operation, Resource: *step.Resource}
-		for _, src := range step.Facts {
-			f, err := datalog.ParseFact(src, nil)
-			if err != nil {
-				return sdk.Action{}, err
-			}
-			act.Facts = append(act.Facts, f)
-		}
-		return act, nil
+		return nethttp.MapMethod(r)
 	}
 	mw, err := nethttp.NewMiddleware(cfg, &nethttp.Options{Map: mapFn})
 	if err != nil {
@@ -237,9 +151,13 @@ func runCorpusMiddleware(t *testing.T, c corpusCase, want [][]byte) {
 	served := false
 	handler := mw.Wrap(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { served = true }))
 	for i, s := range c.Steps {
-		step, record, served = corpusRequest{}, nil, false
-		if err := json.Unmarshal(s.Request, &step); err != nil {
+		var in hostapi.GuardRequest
+		if err := json.Unmarshal(s.Request, &in); err != nil {
 			t.Fatal(err)
+		}
+		record, served = nil, false
+		if step, e = hostapi.Request(&in); e != nil {
+			t.Fatalf("step %d: %v", i+1, e)
 		}
 		r := httptest.NewRequest(step.Method, "http://"+step.Host+step.Path, nil)
 		r.URL.Path = step.Path // as sent, not cleaned
@@ -309,41 +227,103 @@ func mintCorpusFiles(t *testing.T) {
 	}
 }
 
-// recordCorpusVerdicts records the engine's verdict of every step of the
-// case files, for review in the diff.
-func recordCorpusVerdicts(t *testing.T) {
+// caseFiles reads the case files, strictly: a field the runners would not
+// read is an error.
+func caseFiles(t *testing.T) ([]string, []corpusCase) {
+	t.Helper()
 	files, err := filepath.Glob(filepath.Join(corpusDir, "*.json"))
 	if err != nil || len(files) == 0 {
-		t.Fatalf("no case files in %s: %v", corpusDir, err)
+		t.Fatalf("no corpus in %s (go test ./sdk -run TestCorpus -mint makes it): %v", corpusDir, err)
 	}
-	for _, f := range files {
+	cases := make([]corpusCase, len(files))
+	for i, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var cc corpusCase
-		if err := json.Unmarshal(data, &cc); err != nil {
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&cases[i]); err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
-		var lines bytes.Buffer
-		out, e := hostapi.Call("guard_new", cc.Guard)
-		if e != nil {
-			t.Fatalf("%s: guard_new: %v", cc.Name, e)
-		}
-		var h hostapi.HandleOut
-		if err := json.Unmarshal(out, &h); err != nil {
+	}
+	return files, cases
+}
+
+func verdictsFile(caseFile string) string {
+	return strings.TrimSuffix(caseFile, ".json") + ".verdicts.jsonl"
+}
+
+// readCorpus reads the cases and their recorded verdicts.
+func readCorpus(t *testing.T) ([]corpusCase, [][][]byte) {
+	t.Helper()
+	files, cases := caseFiles(t)
+	verdicts := make([][][]byte, len(files))
+	for i, f := range files {
+		lines, err := os.ReadFile(verdictsFile(f))
+		if err != nil {
 			t.Fatal(err)
 		}
-		for _, s := range cc.Steps {
-			v, e := hostapi.GuardCheck(h.Handle, s.Request)
-			if e != nil {
-				t.Fatalf("%s: guard_check: %v", cc.Name, e)
-			}
-			lines.Write(normalVerdict(v))
+		verdicts[i] = bytes.Split(bytes.TrimSuffix(lines, []byte("\n")), []byte("\n"))
+		if len(verdicts[i]) != len(cases[i].Steps) {
+			t.Fatalf("%s: %d steps, %d verdicts", f, len(cases[i].Steps), len(verdicts[i]))
+		}
+	}
+	return cases, verdicts
+}
+
+// hostapiVerdicts decides a case's requests through hostapi, as the C ABI
+// and the WebAssembly build do: each verdict's bytes, latency zeroed.
+func hostapiVerdicts(t *testing.T, c corpusCase) [][]byte {
+	t.Helper()
+	out, e := hostapi.Call("guard_new", c.Guard)
+	if e != nil {
+		t.Fatalf("%s: guard_new: %v", c.Name, e)
+	}
+	var h hostapi.HandleOut
+	if err := json.Unmarshal(out, &h); err != nil {
+		t.Fatal(err)
+	}
+	defer hostapi.Release(h.Handle)
+	verdicts := make([][]byte, len(c.Steps))
+	for i, s := range c.Steps {
+		v, e := hostapi.GuardCheck(h.Handle, s.Request)
+		if e != nil {
+			t.Fatalf("%s step %d: guard_check: %v", c.Name, i+1, e)
+		}
+		verdicts[i] = normalVerdict(v)
+	}
+	return verdicts
+}
+
+// runCorpusHostAPI wants hostapi's verdicts to be the recorded bytes, with
+// the outcome and status each step expects.
+func runCorpusHostAPI(t *testing.T, c corpusCase, want [][]byte) {
+	for i, got := range hostapiVerdicts(t, c) {
+		var v corpusVerdict
+		if err := json.Unmarshal(got, &v); err != nil {
+			t.Fatalf("step %d: %v", i+1, err)
+		}
+		if s := c.Steps[i]; v.Outcome != s.Expect.Outcome || v.Status != s.Expect.Status {
+			t.Errorf("hostapi step %d: %s %d, the case expects %s %d", i+1, v.Outcome, v.Status, s.Expect.Outcome, s.Expect.Status)
+		}
+		if !bytes.Equal(got, want[i]) {
+			t.Errorf("hostapi step %d: verdict\n got %s\nwant %s", i+1, got, want[i])
+		}
+	}
+}
+
+// recordCorpusVerdicts records the engine's verdict of every step of the
+// case files, for review in the diff.
+func recordCorpusVerdicts(t *testing.T) {
+	files, cases := caseFiles(t)
+	for i, f := range files {
+		var lines bytes.Buffer
+		for _, v := range hostapiVerdicts(t, cases[i]) {
+			lines.Write(v)
 			lines.WriteByte('\n')
 		}
-		hostapi.Release(h.Handle)
-		if err := os.WriteFile(strings.TrimSuffix(f, ".json")+".verdicts.jsonl", lines.Bytes(), 0o644); err != nil {
+		if err := os.WriteFile(verdictsFile(f), lines.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -225,34 +225,10 @@ type guardCheckIn struct {
 	Request json.RawMessage `json:"request"`
 }
 
-func guardCheckOp(in []byte) ([]byte, *Error) {
-	var x guardCheckIn
-	if e := decode(in, &x); e != nil {
-		return nil, e
-	}
-	return guardCheck(x.Guard, x.Request)
-}
-
-// GuardCheck decides one request with the guard of handle h: the hot
-// path, with the handle apart from the request's JSON. It never panics.
-func GuardCheck(h uint64, req []byte) (out []byte, e *Error) {
-	defer recoverInto(&out, &e)
-	return guardCheck(h, req)
-}
-
-func guardCheck(h uint64, req []byte) ([]byte, *Error) {
-	v, e := get(h)
-	if e != nil {
-		return nil, e
-	}
-	g, ok := v.(*guard)
-	if !ok {
-		return nil, errorf(NotFound, "hostapi: handle %d is not a guard", h)
-	}
-	var in GuardRequest
-	if e := decodeRequest(req, &in); e != nil {
-		return nil, e
-	}
+// Request is a guard_check request as the guard's: the one reading of
+// its time, its host-mapped action and facts, and its map error, which the
+// corpus also gives the net/http middleware.
+func Request(in *GuardRequest) (*sdk.GuardRequest, *Error) {
 	gr := &sdk.GuardRequest{Authorization: in.Authorization, RequestID: in.RequestID,
 		Method: in.Method, Path: in.Path, Host: in.Host}
 	if in.Time != "" {
@@ -286,6 +262,41 @@ func guardCheck(h uint64, req []byte) ([]byte, *Error) {
 			act.Facts = append(act.Facts, f)
 		}
 		gr.Action = &act
+	}
+	return gr, nil
+}
+
+func guardCheckOp(in []byte) ([]byte, *Error) {
+	var x guardCheckIn
+	if e := decode(in, &x); e != nil {
+		return nil, e
+	}
+	return guardCheck(x.Guard, x.Request)
+}
+
+// GuardCheck decides one request with the guard of handle h: the hot
+// path, with the handle apart from the request's JSON. It never panics.
+func GuardCheck(h uint64, req []byte) (out []byte, e *Error) {
+	defer recoverInto(&out, &e)
+	return guardCheck(h, req)
+}
+
+func guardCheck(h uint64, req []byte) ([]byte, *Error) {
+	v, e := get(h)
+	if e != nil {
+		return nil, e
+	}
+	g, ok := v.(*guard)
+	if !ok {
+		return nil, errorf(NotFound, "hostapi: handle %d is not a guard", h)
+	}
+	var in GuardRequest
+	if e := decodeRequest(req, &in); e != nil {
+		return nil, e
+	}
+	gr, e := Request(&in)
+	if e != nil {
+		return nil, e
 	}
 	vd := g.g.Check(context.Background(), gr)
 	rec, err := vd.Record.MarshalJSON()
