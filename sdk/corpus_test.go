@@ -56,15 +56,6 @@ type corpusCaseRequest struct {
 	} `json:"expect"`
 }
 
-// corpusVerdict is what the middleware test reads of a recorded verdict.
-type corpusVerdict struct {
-	Outcome string          `json:"outcome"`
-	Status  int             `json:"status"`
-	Headers [][2]string     `json:"headers"`
-	Body    json.RawMessage `json:"body"`
-	Audit   json.RawMessage `json:"audit"`
-}
-
 var latency = regexp.MustCompile(`"latency_us":[0-9.eE+-]+`)
 
 // normalVerdict zeroes the one field that differs between two runs.
@@ -170,7 +161,7 @@ func runCorpusMiddleware(t *testing.T, c corpusCase, want [][]byte) {
 		w := httptest.NewRecorder()
 		handler.ServeHTTP(w, r)
 
-		var v corpusVerdict
+		var v hostapi.VerdictOut
 		if err := json.Unmarshal(want[i], &v); err != nil {
 			t.Fatal(err)
 		}
@@ -300,7 +291,7 @@ func hostapiVerdicts(t *testing.T, c corpusCase) [][]byte {
 // the outcome and status each step expects.
 func runCorpusHostAPI(t *testing.T, c corpusCase, want [][]byte) {
 	for i, got := range hostapiVerdicts(t, c) {
-		var v corpusVerdict
+		var v hostapi.VerdictOut
 		if err := json.Unmarshal(got, &v); err != nil {
 			t.Fatalf("step %d: %v", i+1, err)
 		}
