@@ -55,40 +55,40 @@ func out(b []byte, code int, message string) any {
 }
 
 // call is codios.call(op string, input Uint8Array): one operation of
-// hostapi. A panic never reaches JavaScript (it would stop the Go
-// program, and every later call would fail): it becomes code internal.
-func call(_ js.Value, args []js.Value) (res any) {
-	defer func() {
-		if r := recover(); r != nil {
-			res = out(nil, codeInternal, fmt.Sprint("internal error (recovered panic): ", r))
-		}
-	}()
-	if len(args) != 2 || args[0].Type() != js.TypeString {
-		return out(nil, codeBadArgument, "call(op: string, input: Uint8Array)")
-	}
-	input, ok := in(args[1])
-	if !ok {
-		return out(nil, codeBadArgument, "call: the input must be a Uint8Array")
-	}
-	return out(dispatch(args[0].String(), input))
+// hostapi.
+func call(_ js.Value, args []js.Value) any {
+	return entry(args, js.TypeString, "call(op: string, input: Uint8Array)", "call: the input must be a Uint8Array",
+		func(op js.Value, input []byte) ([]byte, int, string) { return dispatch(op.String(), input) })
 }
 
 // guardCheck is codios.guardCheck(handle number, request Uint8Array):
 // the hot path, without the operation's name to look up.
-func guardCheck(_ js.Value, args []js.Value) (res any) {
+func guardCheck(_ js.Value, args []js.Value) any {
+	return entry(args, js.TypeNumber, "guardCheck(handle: number, request: Uint8Array)", "guardCheck: the request must be a Uint8Array",
+		func(handle js.Value, input []byte) ([]byte, int, string) {
+			return checkGuard(uint64(handle.Float()), input)
+		})
+}
+
+// entry is what call and guardCheck share: their two arguments checked
+// (a first of type first, then a Uint8Array), the input copied in, and
+// the result or error copied out. A panic never reaches JavaScript (it
+// would stop the Go program, and every later call would fail): it
+// becomes code internal.
+func entry(args []js.Value, first js.Type, usage, notBytes string, run func(js.Value, []byte) ([]byte, int, string)) (res any) {
 	defer func() {
 		if r := recover(); r != nil {
 			res = out(nil, codeInternal, fmt.Sprint("internal error (recovered panic): ", r))
 		}
 	}()
-	if len(args) != 2 || args[0].Type() != js.TypeNumber {
-		return out(nil, codeBadArgument, "guardCheck(handle: number, request: Uint8Array)")
+	if len(args) != 2 || args[0].Type() != first {
+		return out(nil, codeBadArgument, usage)
 	}
 	input, ok := in(args[1])
 	if !ok {
-		return out(nil, codeBadArgument, "guardCheck: the request must be a Uint8Array")
+		return out(nil, codeBadArgument, notBytes)
 	}
-	return out(checkGuard(uint64(args[0].Float()), input))
+	return out(run(args[0], input))
 }
 
 // setEd25519Host is codios.setEd25519Host(host | null), host being

@@ -69,6 +69,7 @@ test("errors cross as CodiosErrors with the contract's codes", async () => {
     [() => engine.call("no_such_op", new Uint8Array()), Code.not_found],
     [() => engine.call("mint", "not bytes"), Code.bad_argument],
     [() => engine.guardCheck(424242, new TextEncoder().encode("{}")), Code.not_found],
+    [() => engine.guardCheck(1, "not bytes"), Code.bad_argument],
   ];
   for (const [f, code] of cases) {
     assert.throws(f, (e) => e instanceof CodiosError && e.code === code && e.message.length > 0, `want code ${code}`);
