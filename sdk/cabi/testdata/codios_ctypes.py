@@ -31,7 +31,7 @@ class Lib:
         lib.codios_version.argtypes = []
         lib.codios_free.restype = None
         lib.codios_free.argtypes = [_U8P]
-        sig = [ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(_U8P), ctypes.POINTER(ctypes.c_size_t)]
+        sig: list[Any] = [ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(_U8P), ctypes.POINTER(ctypes.c_size_t)]
         for op in OPS:
             f = getattr(lib, "codios_" + op)
             f.restype, f.argtypes = ctypes.c_int32, sig
