@@ -61,7 +61,7 @@ def main() -> None:
             for _ in range(100):
                 assert json.loads(lib.guard_check_raw(g, req))["outcome"] == "allow"
                 lib.raw("noop", b"{}")
-        except (AssertionError, CodiosError, ValueError) as e:  # collected for the main thread
+        except Exception as e:  # noqa: BLE001 - any failure, collected for the main thread
             errors.append(repr(e))
 
     threads = [threading.Thread(target=worker) for _ in range(8)]
